@@ -93,12 +93,13 @@ export class BlockBuilder {
     // Bound the dictionaries before mutating anything.
     let newKeys = 0;
     let newStrings = 0;
-    let addBytes = 24;
+    // A true upper bound of what the event adds when sealed (widest encodings, longest varints),
+    // so that a block sealed under `maxBytes` never exceeds it.
+    let addBytes = 40;
     for (const s of slots) {
-      addBytes += 2;
+      addBytes += 8;
       if (!this.keyIds.has(s.ns + s.key)) { newKeys++; addBytes += 3 + s.key.length * 3; }
       if (typeof s.value === "string") {
-        addBytes += 2;
         if (!this.strFreq.has(s.value)) { newStrings++; addBytes += 3 + utf8Length(s.value); }
       }
     }
@@ -120,7 +121,7 @@ export class BlockBuilder {
       shape = this.shapes.length;
       this.shapeIds.set(sig, shape);
       this.shapes.push({ name: event.name, keys: shapeKeys, cats, records: [] });
-      addBytes += 8 + shapeKeys.length * 4;
+      addBytes += 32 + shapeKeys.length * 9;
     }
     const values = order.map((i) => slots[i]!.value);
     for (const v of values) if (typeof v === "string") this.internString(v);

@@ -3,6 +3,7 @@ export type { FlamEvent, PropertyValue, Scalar, SystemFieldId } from "./event.ts
 export { SystemField } from "./event.ts";
 export { BlockBuilder, encodeBlock, type BlockBuilderOptions } from "./block-builder.ts";
 export { FlamEncodeError } from "./encode-error.ts";
+export { flattenProperties, MAX_DEPTH } from "./flatten.ts";
 export { openBlock } from "./decode-block.ts";
 export { readHeader, type BlockHeader } from "./header.ts";
 export { FlamCorruptError, FlamTruncatedError, FlamErrorCode, flamError, type FlamDecodeError, type FlamCorruptCode } from "./errors.ts";

@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { openBlock, type FlamEvent } from "../flam/index.ts";
+import { Log } from "./log.ts";
+import { MemoryLogStore } from "./memory-store.ts";
+import type { StoredBlock } from "./log-store.ts";
+import { makeEvents } from "../../test/conformance/log-store.case.ts";
+
+async function ids(log: Log): Promise<string[]> {
+  const out: string[] = [];
+  for await (const b of log.read()) out.push(...openBlock(b.bytes).events().map((e) => e.id));
+  return out;
+}
+
+describe("Log", () => {
+  it("rejects a bad event alone and keeps the good ones of its batch", async () => {
+    const log = await Log.open(new MemoryLogStore());
+    const batch: FlamEvent[] = makeEvents(3);
+    batch[1] = { ...batch[1]!, time: Number.NaN };
+    const r = await log.append(batch);
+    expect(r.rejected.map((x) => [x.index, x.error.field])).toEqual([[1, "time"]]);
+    expect(r.offsets).toEqual([0, 1]);
+    expect(await ids(log)).toEqual(["e-0", "e-2"]);
+  });
+
+  it("splits a batch larger than one block into several tail segments", async () => {
+    const log = await Log.open(new MemoryLogStore(), { maxBlockBytes: 2048, sealEvents: 1e9, sealBytes: 1e9 });
+    const r = await log.append(makeEvents(200));
+    expect(r.offsets).toHaveLength(200);
+    expect(log.tailSize.segments).toBeGreaterThan(1);
+    expect(log.metas().every((m) => m.bytes <= 2048)).toBe(true);
+    expect(await ids(log)).toEqual(makeEvents(200).map((e) => e.id));
+  });
+
+  it("seals by size as well as by count", async () => {
+    const log = await Log.open(new MemoryLogStore(), { sealEvents: 1e9, sealBytes: 1500 });
+    for (let i = 0; i < 60; i += 10) await log.append(makeEvents(10, i));
+    expect(log.metas().length).toBeLessThan(6);
+    expect(await ids(log)).toEqual(makeEvents(60).map((e) => e.id));
+  });
+
+  it("keeps events in the tail and reports to onError when sealing fails", async () => {
+    const store = new MemoryLogStore();
+    const errors: unknown[] = [];
+    store.seal = async () => {
+      throw new Error("disk full");
+    };
+    const log = await Log.open(store, { sealEvents: 2, onError: (e) => errors.push(e) });
+    const r = await log.append(makeEvents(3));
+    expect(r.offsets).toEqual([0, 1, 2]);
+    expect(errors).toHaveLength(1);
+    expect(log.tailSize.events).toBe(3);
+    expect(await ids(log)).toEqual(["e-0", "e-1", "e-2"]);
+  });
+
+  it("runs concurrent appends one at a time, in call order", async () => {
+    const log = await Log.open(new MemoryLogStore(), { sealEvents: 5 });
+    const results = await Promise.all([0, 3, 6, 9].map((i) => log.append(makeEvents(3, i))));
+    expect(results.map((r) => r.offsets[0])).toEqual([0, 3, 6, 9]);
+    expect(await ids(log)).toEqual(makeEvents(12).map((e) => e.id));
+  });
+
+  it("lets a read started before a seal finish with every event", async () => {
+    const store = new MemoryLogStore();
+    const log = await Log.open(store, { sealEvents: 1e9 });
+    await log.append(makeEvents(4));
+    const reader = log.read();
+    const first = await reader.next();
+    await log.seal();
+    const rest: StoredBlock[] = [];
+    for await (const b of reader) rest.push(b);
+    const seen = [first.value!, ...rest].flatMap((b) => openBlock(b.bytes).events().map((e) => e.id));
+    expect(seen).toEqual(["e-0", "e-1", "e-2", "e-3"]);
+    expect(log.tailSize.events).toBe(0);
+  });
+});

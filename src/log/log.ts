@@ -1,0 +1,202 @@
+/**
+ * The commit log (docs/log.md): the source of truth of a partition. Appends become durable tail
+ * segments at once (so an event is readable the moment `append` resolves); when the tail holds
+ * enough events or bytes, its segments are merged into one sealed block, atomically. Everything
+ * else (profiles, trigger state, indexes) is derived from the log and can be rebuilt from it.
+ */
+import { BlockBuilder, FlamEncodeError, openBlock, readHeader, type FlamEvent } from "../flam/index.ts";
+import { overlaps, type BlockMeta, type LogStore, type StoredBlock, type TimeRange } from "./log-store.ts";
+
+/** Options of a log. */
+export interface LogOptions {
+  /** Seal once the tail holds this many events. Defaults to 8192. */
+  sealEvents: number;
+  /** Seal once the tail holds this many bytes. Defaults to 512 KiB. */
+  sealBytes: number;
+  /** Largest sealed block or tail segment, in bytes. Defaults to 1.5 MiB, under a 2 MB storage row. */
+  maxBlockBytes: number;
+  /** Called when sealing fails after an append succeeded (the events stay safe in the tail). */
+  onError: (error: unknown) => void;
+}
+
+const DEFAULTS: LogOptions = {
+  sealEvents: 8192,
+  sealBytes: 512 * 1024,
+  maxBlockBytes: 1.5 * 1024 * 1024,
+  onError: (error) => console.error("flamingo log: sealing failed; the tail keeps the events", error),
+};
+
+/** One event the log refused, by its index in the appended batch. */
+export interface Rejected {
+  index: number;
+  error: FlamEncodeError;
+}
+
+/** What an append did. */
+export interface AppendResult {
+  /** Log offsets of the accepted events, in order (their positions in the batch skip rejects). */
+  offsets: number[];
+  rejected: Rejected[];
+}
+
+/** A block as read from the log: sealed, or a tail segment. */
+export interface LogBlock extends StoredBlock {
+  sealed: boolean;
+}
+
+/**
+ * @example
+ * const log = await Log.open(new MemoryLogStore());
+ * const { offsets, rejected } = await log.append(events);
+ * for await (const block of log.read({ from: Date.parse("2026-01-01") })) scan(block.bytes);
+ */
+export class Log {
+  private readonly store: LogStore;
+  private readonly options: LogOptions;
+  private sealedMetas: BlockMeta[];
+  private segments: StoredBlock[];
+  private next: number;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(store: LogStore, options: LogOptions, sealed: BlockMeta[], tail: StoredBlock[]) {
+    this.store = store;
+    this.options = options;
+    this.sealedMetas = sealed;
+    this.segments = tail;
+    const last = tail.at(-1)?.meta ?? sealed.at(-1);
+    this.next = last === undefined ? 0 : last.first + last.count;
+  }
+
+  /** Opens a log over a store, loading the block index (metas only) and the tail. */
+  static async open(store: LogStore, options: Readonly<Partial<LogOptions>> = {}): Promise<Log> {
+    const [sealed, tail] = await Promise.all([store.blocks(), store.tail()]);
+    return new Log(store, { ...DEFAULTS, ...options }, sealed, tail);
+  }
+
+  /** Offset the next appended event will get. */
+  get nextOffset(): number {
+    return this.next;
+  }
+
+  /** Events and bytes in the tail (not yet sealed). */
+  get tailSize(): { events: number; bytes: number; segments: number } {
+    let events = 0;
+    let bytes = 0;
+    for (const s of this.segments) {
+      events += s.meta.count;
+      bytes += s.meta.bytes;
+    }
+    return { events, bytes, segments: this.segments.length };
+  }
+
+  /**
+   * Appends events: each is validated alone (a bad one is rejected, the others kept), the good
+   * ones are written as one tail segment (more if they exceed `maxBlockBytes`) and are readable
+   * once this resolves. Appends run one at a time, in call order.
+   */
+  append(events: readonly FlamEvent[]): Promise<AppendResult> {
+    return this.serial(async () => {
+      const rejected: Rejected[] = [];
+      const offsets: number[] = [];
+      const segments: Uint8Array[] = [];
+      const builder = new BlockBuilder({ maxBytes: this.options.maxBlockBytes });
+      events.forEach((event, index) => {
+        let error = tryAppend(builder, event);
+        if (error?.code === "FULL" && builder.count > 0) {
+          segments.push(builder.seal());
+          error = tryAppend(builder, event);
+        }
+        if (error !== undefined) rejected.push({ index, error });
+        else offsets.push(this.next + offsets.length);
+      });
+      if (builder.count > 0) segments.push(builder.seal());
+      for (const bytes of segments) {
+        const segment = { meta: metaOf(this.next, bytes), bytes };
+        await this.store.appendTail(segment);
+        this.segments = [...this.segments, segment];
+        this.next += segment.meta.count;
+      }
+      const { events: n, bytes } = this.tailSize;
+      if (n >= this.options.sealEvents || bytes >= this.options.sealBytes) {
+        await this.sealTail().catch(this.options.onError);
+      }
+      return { offsets, rejected };
+    });
+  }
+
+  /** Seals the tail now (a no-op when it is empty). */
+  seal(): Promise<void> {
+    return this.serial(() => this.sealTail());
+  }
+
+  /**
+   * The blocks whose time range overlaps `range`, in log order: sealed blocks first, then tail
+   * segments. The set is fixed when `read` is called, so a concurrent seal never hides events.
+   */
+  async *read(range?: TimeRange): AsyncGenerator<LogBlock> {
+    const sealed = this.sealedMetas.filter((m) => overlaps(m, range));
+    const tail = this.segments.filter((s) => overlaps(s.meta, range));
+    for (const meta of sealed) {
+      const bytes = await this.store.readBlock(meta.first);
+      if (bytes === undefined) throw new Error(`log store lost sealed block ${meta.first}`);
+      yield { meta, bytes, sealed: true };
+    }
+    for (const s of tail) yield { ...s, sealed: false };
+  }
+
+  /** Every block's meta, sealed then tail, in log order. */
+  metas(): BlockMeta[] {
+    return [...this.sealedMetas, ...this.segments.map((s) => s.meta)];
+  }
+
+  private async sealTail(): Promise<void> {
+    const segments = this.segments;
+    if (segments.length === 0) return;
+    const blocks: StoredBlock[] = [];
+    let first = segments[0]!.meta.first;
+    const builder = new BlockBuilder({ maxBytes: this.options.maxBlockBytes });
+    const flush = () => {
+      const bytes = builder.seal();
+      const meta = metaOf(first, bytes);
+      blocks.push({ meta, bytes });
+      first += meta.count;
+    };
+    for (const s of segments) {
+      for (const event of openBlock(s.bytes).events()) {
+        try {
+          builder.append(event);
+        } catch (error) {
+          if (!(error instanceof FlamEncodeError && error.code === "FULL")) throw error;
+          flush();
+          builder.append(event);
+        }
+      }
+    }
+    if (builder.count > 0) flush();
+    await this.store.seal(blocks, segments.map((s) => s.meta.first));
+    this.sealedMetas = [...this.sealedMetas, ...blocks.map((b) => b.meta)];
+    this.segments = this.segments.filter((s) => !segments.includes(s));
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** Appends, returning the encoder's refusal instead of throwing it. */
+function tryAppend(builder: BlockBuilder, event: FlamEvent): FlamEncodeError | undefined {
+  try {
+    builder.append(event);
+    return undefined;
+  } catch (error) {
+    if (error instanceof FlamEncodeError) return error;
+    throw error;
+  }
+}
+
+function metaOf(first: number, bytes: Uint8Array): BlockMeta {
+  const h = readHeader(bytes);
+  return { first, count: h.eventCount, minTime: h.minTime, maxTime: h.maxTime, bytes: bytes.length };
+}
