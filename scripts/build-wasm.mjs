@@ -1,0 +1,87 @@
+// Compiles assembly/index.ts to build/flam.wasm, the one kernel binary that the Worker (wrangler's
+// CompiledWasm rule), Node tests and benchmarks (readFileSync) and the browser (a fetched URL) all
+// load. Skips the compile when the binary is newer than every input, so `npm test` and
+// `npm start` can call it on every run for free.
+//
+// Usage: node scripts/build-wasm.mjs [--force]
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const sourceDir = join(root, "assembly");
+const entry = join(sourceDir, "index.ts");
+const output = join(root, "build", "flam.wasm");
+
+// Flags from docs: `--runtime stub` (no GC: kernels work in one arena), `--use abort=` (drops
+// the only import, so every runtime instantiates with `{}`), `--noAssert` (bounds are checked
+// once in TypeScript), `--bindings raw` (no generated loader: each runtime brings its own).
+const flags = [
+  "-O3",
+  "--runtime",
+  "stub",
+  "--noAssert",
+  "--use",
+  "abort=",
+  "--enable",
+  "simd",
+  "--bindings",
+  "raw",
+];
+
+/** Newest modification time among files under `dir`, recursively. */
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    const mtime = entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs;
+    newest = Math.max(newest, mtime);
+  }
+  return newest;
+}
+
+if (!existsSync(entry)) {
+  console.error(`build-wasm: ${relative(root, entry)} is missing; nothing to compile.`);
+  process.exit(1);
+}
+
+// This script holds the flags, so editing it also invalidates the binary.
+const inputsMtime = Math.max(
+  newestMtime(sourceDir),
+  statSync(fileURLToPath(import.meta.url)).mtimeMs,
+);
+const force = process.argv.includes("--force");
+if (!force && existsSync(output) && statSync(output).mtimeMs > inputsMtime) {
+  console.log("build-wasm: build/flam.wasm is up to date");
+  process.exit(0);
+}
+
+mkdirSync(join(root, "build"), { recursive: true });
+const startedAt = new Date();
+const started = performance.now();
+// Loaded only when compiling: importing the compiler costs more than the freshness check.
+const { default: asc } = await import("assemblyscript/asc");
+const { error } = await asc.main(
+  [
+    relative(root, entry),
+    ...flags,
+    "-o",
+    relative(root, output),
+    "--textFile",
+    relative(root, output.replace(/\.wasm$/, ".wat")),
+    "--baseDir",
+    root,
+  ],
+  { stdout: process.stdout, stderr: process.stderr },
+);
+if (error) {
+  // A half-written binary newer than the sources would make the next run skip the compile.
+  rmSync(output, { force: true });
+  console.error(`build-wasm: ${error.message}`);
+  process.exit(1);
+}
+// Date the binary at the start of the compile: a source saved while asc ran is then newer than
+// the binary, so the next run rebuilds instead of trusting output made from the older text.
+utimesSync(output, startedAt, startedAt);
+const ms = Math.round(performance.now() - started);
+console.log(`build-wasm: wrote build/flam.wasm (${statSync(output).size} bytes) in ${ms} ms`);
