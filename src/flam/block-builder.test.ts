@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BlockBuilder, encodeBlock } from "./block-builder.ts";
 import { openBlock } from "./decode-block.ts";
+import { readHeader } from "./header.ts";
 import { FlamEncodeError } from "./encode-error.ts";
 import type { FlamEvent } from "./event.ts";
 import { sampleEvents } from "./test-events.ts";
@@ -59,6 +60,25 @@ describe("BlockBuilder", () => {
     const back = openBlock(encodeBlock(events)).events();
     expect(back.map((e) => e.name)).toEqual(events.map((e) => e.name));
     expect(back[299]!.properties).toEqual({ k299: 299 });
+  });
+
+  it("merges events of one name with different optional keys into one shape", () => {
+    const events = [
+      ev({ id: "a", name: "search", properties: { q: "x", page: 1 } }),
+      ev({ id: "b", name: "search", properties: { q: "y", coupon: "SAVE" } }),
+      ev({ id: "c", name: "search", properties: { q: "z" } }),
+      ev({ id: "d", name: "other", properties: { q: "z" } }),
+    ];
+    const bytes = encodeBlock(events);
+    expect(readHeader(bytes).shapeCount).toBe(2);
+    expect(canonical(openBlock(bytes).events())).toEqual(canonical(events));
+  });
+
+  it("keeps a key whose values change type in separate shapes", () => {
+    const events = [ev({ id: "a", properties: { v: "x" } }), ev({ id: "b", properties: { v: 1 } }), ev({ id: "c", properties: { v: null } })];
+    const bytes = encodeBlock(events);
+    expect(readHeader(bytes).shapeCount).toBe(3);
+    expect(openBlock(bytes).events().map((e) => e.properties.v)).toEqual(["x", 1, null]);
   });
 
   it("rejects an invalid event with the field at fault and leaves the block unchanged", () => {

@@ -95,9 +95,10 @@ export class BlockBuilder {
     let newStrings = 0;
     // A true upper bound of what the event adds when sealed (widest encodings, longest varints),
     // so that a block sealed under `maxBytes` never exceeds it.
-    let addBytes = 40;
+    // Absent optional slots after merging: up to MAX_ABSENT of 8 bytes, plus the bitmap.
+    let addBytes = 40 + MAX_ABSENT * 8 + Math.ceil((slots.length + MAX_ABSENT) / 8);
     for (const s of slots) {
-      addBytes += 8;
+      addBytes += s.cat === Cat.NUM ? 8 : s.cat === Cat.STR || s.cat === Cat.ARR ? 4 : 1;
       if (!this.keyIds.has(s.ns + s.key)) { newKeys++; addBytes += 3 + s.key.length * 3; }
       if (typeof s.value === "string") {
         if (!this.strFreq.has(s.value)) { newStrings++; addBytes += 3 + utf8Length(s.value); }
@@ -270,7 +271,8 @@ class Writer {
   }
 
   write(): Uint8Array {
-    const { records, keyNs, keyText, keyFreq, strFreq, shapes } = this.s;
+    const { records, keyNs, keyText, keyFreq, strFreq } = this.s;
+    const { shapes, recShape, recValues } = mergeShapes(this.s.shapes, records);
     // Frequent keys and strings get small ids, so their widths shrink.
     const keyOrder = keyText.map((_, i) => i).sort((a, b) => keyFreq[b]! - keyFreq[a]! || a - b);
     const keyFinal = new Array<number>(keyText.length);
@@ -281,7 +283,7 @@ class Writer {
     const dict: string[] = [];
     const uuidOnly = new Set<string>();
     for (const sh of shapes.keys()) if (uuidShapes[sh]) for (const r of shapes[sh]!.records) uuidOnly.add(records[r]!.event.id);
-    for (const r of records) if (!uuidShapes[r.shape]) uuidOnly.delete(r.event.id);
+    records.forEach((r, i) => { if (!uuidShapes[recShape[i]!]) uuidOnly.delete(r.event.id); });
     for (const s of strings) {
       // A UUID id is kept in the dictionary if it is also used as a value or a name elsewhere.
       if (uuidOnly.has(s) && strFreq.get(s) === 1) continue;
@@ -299,7 +301,7 @@ class Writer {
     this.minTime = minTime;
 
     // Shapes: final slot order, encodings and record sizes.
-    const plans = shapes.map((sh, i) => this.planShape(sh, keyFinal, uuidShapes[i]!));
+    const plans = shapes.map((sh, i) => this.planShape(sh, keyFinal, uuidShapes[i]!, recValues));
     const shapeIdWidth = shapes.length <= 256 ? 1 : 2;
 
     const keyBytes = keyOrder.map((tmp) => encoder.encode(keyText[tmp]!));
@@ -351,24 +353,40 @@ class Writer {
       this.out.set(t, this.pos);
       this.pos += t.length;
     }
-    for (const r of records) {
-      const p = plans[r.shape]!;
-      if (shapeIdWidth === 1) this.out[this.pos++] = r.shape;
-      else { v.setUint16(this.pos, r.shape, true); this.pos += 2; }
+    records.forEach((r, ri) => {
+      const shape = recShape[ri]!;
+      const values = recValues[ri]!;
+      const p = plans[shape]!;
+      if (shapeIdWidth === 1) this.out[this.pos++] = shape;
+      else { v.setUint16(this.pos, shape, true); this.pos += 2; }
+      // Presence bitmap of the optional slots (docs/flam.md section 8).
+      const bitmap = this.pos;
+      this.pos += p.bitmapBytes;
       const e = r.event;
       this.value(p.id, e.id);
       this.value(p.visitor, e.visitor);
       this.value(p.time, e.time - minTime);
       this.value(p.received, e.receivedAt - e.time);
-      for (let i = 0; i < p.slots.length; i++) this.value(p.slots[i]!, r.values[p.perm[i]!]!);
-    }
+      let k = 0;
+      for (let i = 0; i < p.slots.length; i++) {
+        const x = values[p.perm[i]!];
+        const c = p.slots[i]!;
+        if (p.optional[i]) {
+          if (x !== undefined) this.out[bitmap + (k >> 3)]! |= 1 << (k & 7);
+          k++;
+        }
+        if (x === undefined) this.pos += encWidth(c.enc); // absent: zero bytes, already zero
+        else this.value(c, x);
+      }
+    });
     v.setUint32(12, xxh32(this.out, 16, size), true);
     return this.out;
   }
 
-  private planShape(sh: OpenShape, keyFinal: number[], uuid: boolean) {
+  private planShape(sh: OpenShape, keyFinal: number[], uuid: boolean, recValues: Values[]) {
     const { records } = this.s;
     const recs = sh.records.map((i) => records[i]!);
+    const vals = sh.records.map((i) => recValues[i]!);
     const finalKeys = sh.keys.map((k) => keyFinal[k]!);
     const perm = finalKeys.map((_, i) => i).sort((a, b) => finalKeys[a]! - finalKeys[b]!);
     const id: Choice = uuid ? { enc: Enc.UUID, param: 0 } : this.strChoice(recs.map((r) => r.event.id), Enc.STR);
@@ -384,7 +402,9 @@ class Writer {
     }
     const time: Choice = { enc: Enc.UINT | uintWidth(maxOffset), param: 0 };
     const received: Choice = { enc: Enc.INT | intWidth(minDelta, maxDelta), param: 0 };
-    const slots = perm.map((i) => this.slotChoice(sh.cats[i]!, recs.map((r) => r.values[i]!)));
+    const present = perm.map((i) => vals.map((v) => v[i]).filter((x) => x !== undefined));
+    const optional = present.map((p) => p.length < recs.length);
+    const slots = perm.map((i, j) => this.slotChoice(sh.cats[i]!, present[j]!));
     const t: number[] = [];
     pushVarint(t, this.strId.get(sh.name)!);
     pushChoice(t, id);
@@ -392,10 +412,11 @@ class Writer {
     pushChoice(t, time);
     pushChoice(t, received);
     pushVarint(t, slots.length);
-    perm.forEach((i, j) => { pushVarint(t, finalKeys[i]!); pushChoice(t, slots[j]!); });
-    let recordSize = 0;
+    perm.forEach((i, j) => { pushVarint(t, finalKeys[i]!); pushChoice(t, slots[j]!, optional[j]); });
+    const bitmapBytes = Math.ceil(optional.filter(Boolean).length / 8);
+    let recordSize = bitmapBytes;
     for (const c of [id, visitor, time, received, ...slots]) recordSize += encWidth(c.enc);
-    return { id, visitor, time, received, slots, perm, recordSize, records: recs, table: Uint8Array.from(t) };
+    return { id, visitor, time, received, slots, perm, optional, bitmapBytes, recordSize, records: recs, table: Uint8Array.from(t) };
   }
 
   private strChoice(values: string[], family: number): Choice {
@@ -494,10 +515,71 @@ function pushVarint(t: number[], n: number): void {
   t.push(n);
 }
 
-function pushChoice(t: number[], c: Choice): void {
-  t.push(c.enc);
+function pushChoice(t: number[], c: Choice, optional = false): void {
+  t.push(optional ? c.enc | 0x80 : c.enc);
   if ((c.enc & 0xf0) === Enc.DEC) t.push(c.param);
   else if (c.enc === Enc.STR_CONST) pushVarint(t, c.param);
+}
+
+type Values = (string | number | boolean | null | undefined)[];
+
+/**
+ * At most this many absent optional slots per record: what merging may cost an event, and what
+ * the size estimate of `append` reserves for it.
+ */
+const MAX_ABSENT = 4;
+
+/**
+ * Merges the exact shapes of one event name whose keys never disagree on a value category into
+ * one shape with optional slots (docs/flam.md section 7), so a block has about one shape per
+ * name instead of one per combination of present keys. Largest shapes go first so they set the
+ * groups the others join.
+ */
+function mergeShapes(open: readonly OpenShape[], records: readonly OpenRecord[]) {
+  const shapes: (OpenShape & { cat: Map<number, Cat>; minKeys: number })[] = [];
+  const byName = new Map<string, number[]>();
+  const groupOf = new Array<number>(open.length);
+  const order = open.map((_, i) => i).sort((a, b) => open[b]!.records.length - open[a]!.records.length || a - b);
+  for (const i of order) {
+    const sh = open[i]!;
+    const candidates = byName.get(sh.name) ?? [];
+    let g = candidates.find((c) => {
+      const group = shapes[c]!;
+      let union = group.cat.size;
+      for (let j = 0; j < sh.keys.length; j++) {
+        const cat = group.cat.get(sh.keys[j]!);
+        if (cat === undefined) union++;
+        else if (cat !== sh.cats[j]) return false;
+      }
+      return union <= Math.min(group.minKeys, sh.keys.length) + MAX_ABSENT;
+    });
+    if (g === undefined) {
+      g = shapes.length;
+      shapes.push({ name: sh.name, keys: [], cats: [], records: [], cat: new Map(), minKeys: sh.keys.length });
+      byName.set(sh.name, [...candidates, g]);
+    }
+    const group = shapes[g]!;
+    group.minKeys = Math.min(group.minKeys, sh.keys.length);
+    sh.keys.forEach((k, j) => group.cat.set(k, sh.cats[j]!));
+    groupOf[i] = g;
+  }
+  for (const group of shapes) {
+    group.keys = [...group.cat.keys()].sort((a, b) => a - b);
+    group.cats = group.keys.map((k) => group.cat.get(k)!);
+  }
+  const position = shapes.map((g) => new Map(g.keys.map((k, j) => [k, j])));
+  const recShape = new Array<number>(records.length);
+  const recValues = new Array<Values>(records.length);
+  records.forEach((r, ri) => {
+    const sh = open[r.shape]!;
+    const g = groupOf[r.shape]!;
+    const values: Values = new Array(shapes[g]!.keys.length).fill(undefined);
+    sh.keys.forEach((k, j) => (values[position[g]!.get(k)!] = r.values[j]));
+    shapes[g]!.records.push(ri);
+    recShape[ri] = g;
+    recValues[ri] = values;
+  });
+  return { shapes, recShape, recValues };
 }
 
 function varintSize(n: number): number {

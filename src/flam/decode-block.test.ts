@@ -74,6 +74,36 @@ describe("openBlock", () => {
     it(`reports ${what} as ${code}`, () => expect(codeOf(edited(edit))).toBe(code));
   }
 
+  describe("optional slots", () => {
+    // Two events of one shape; "coupon" is an optional slot (bitmap of one byte, bit 0), absent
+    // from the second record. Records: [shape id][bitmap][payload...].
+    const base = () =>
+      encodeBlock([
+        { ...sampleEvents()[0]!, id: "a", properties: { coupon: 7 }, visitorProperties: {} },
+        { ...sampleEvents()[0]!, id: "b", properties: {}, visitorProperties: {} },
+      ]);
+    const record = (b: Uint8Array, i: number) => {
+      const v = new DataView(b.buffer);
+      const size = (v.getUint32(8, true) - v.getUint32(60, true)) / 2;
+      return v.getUint32(60, true) + i * size;
+    };
+
+    it("projects an absent optional slot as ABSENT", () => {
+      const r = openBlock(base());
+      expect([...r.scan([r.keyId("coupon")]).column(0).tags]).toEqual([Tag.NUMBER, Tag.ABSENT]);
+      expect(r.events()[1]!.properties).toEqual({});
+    });
+
+    it("reports a bitmap bit past the optional slots as BAD_RECORD", () => {
+      expect(codeOf(edited((b) => { b[record(b, 0) + 1]! |= 2; }, base()))).toBe("BAD_RECORD");
+    });
+
+    it("reports bytes in an absent slot as BAD_RECORD", () => {
+      const b = base();
+      expect(codeOf(edited((x) => { x[x.length - 1] = 1; }, b))).toBe("BAD_RECORD");
+    });
+  });
+
   it("reports an overlong varint as BAD_VARINT", () => {
     // A one-event block whose first string length (a varint) is rewritten as 0x80 0x00 is no
     // longer well formed; the dictionary shifts, but the varint is the first thing that fails.

@@ -18,9 +18,13 @@ import * as L from "./limits.ts";
 
 /** One field of a shape: its encoding, parameter and offset within the record payload. */
 export interface FieldLayout {
+  /** The encoding, without the optional flag. */
   enc: number;
   param: number;
+  /** Offset within the record payload (after the shape id and the bitmap). */
   offset: number;
+  /** Index among the shape's optional slots, or -1 for a slot every record has. */
+  opt: number;
 }
 
 /** A parsed shape. */
@@ -33,7 +37,14 @@ export interface ShapeLayout {
   /** Property slots by key id. */
   slots: Map<number, FieldLayout>;
   keyIds: number[];
+  /** Payload size (after the shape id and the bitmap). */
   size: number;
+  optionalCount: number;
+  bitmapBytes: number;
+  /** Fields whose stored bytes can be out of range (width > 0, not UUID): what validation reads. */
+  checks: FieldLayout[];
+  /** Slots with their key text and namespace, built on the first `events()` call. */
+  decoders?: { ns: number; key: string; f: FieldLayout }[];
 }
 
 const ID_ENCS = [0x40, 0x41, 0x42, 0x44, 0x50];
@@ -97,6 +108,21 @@ class Cursor {
     if (len < min || len > max) throw new FlamCorruptError(this.code, `length ${len} is outside [${min}, ${max}]`);
     if (this.pos + len > this.end) throw new FlamCorruptError(this.code, "entry runs past its section");
     let s: string;
+    // Short ASCII text (most keys and values) is cheaper to build than to hand to TextDecoder.
+    if (len <= 32) {
+      s = "";
+      let i = this.pos;
+      const end = this.pos + len;
+      for (; i < end; i++) {
+        const b = this.bytes[i]!;
+        if (b >= 0x80) break;
+        s += String.fromCharCode(b);
+      }
+      if (i === end) {
+        this.pos = end;
+        return s;
+      }
+    }
     try {
       s = strictDecoder.decode(this.bytes.subarray(this.pos, this.pos + len));
     } catch {
@@ -166,8 +192,11 @@ class ReferenceBlock implements FullBlockReader {
   private parseShapes(h: BlockHeader): void {
     const c = new Cursor(this.bytes, h.shapesOffset, h.recordsOffset, "BAD_SHAPE");
     let offset = 0;
-    const field = (allowed: (e: number) => boolean): FieldLayout => {
-      const enc = c.byte();
+    let optional = 0;
+    const field = (allowed: (e: number) => boolean, optionalAllowed = false): FieldLayout => {
+      const byte = c.byte();
+      const isOptional = optionalAllowed && byte >= 0x80;
+      const enc = isOptional ? byte & 0x7f : byte;
       if (!allowed(enc)) throw new FlamCorruptError("BAD_SHAPE", `encoding 0x${enc.toString(16)} is not allowed here`);
       let param = 0;
       if ((enc & 0xf0) === Enc.DEC) {
@@ -177,12 +206,13 @@ class ReferenceBlock implements FullBlockReader {
         param = c.varint();
         if (param >= h.stringCount) throw new FlamCorruptError("BAD_SHAPE", `string id ${param} is out of range`);
       }
-      const f = { enc, param, offset };
+      const f = { enc, param, offset, opt: isOptional ? optional++ : -1 };
       offset += encWidth(enc);
       return f;
     };
     for (let s = 0; s < h.shapeCount; s++) {
       offset = 0;
+      optional = 0;
       const nameId = c.varint();
       if (nameId >= h.stringCount) throw new FlamCorruptError("BAD_SHAPE", `name id ${nameId} is out of range`);
       const id = field((e) => ID_ENCS.includes(e));
@@ -198,10 +228,12 @@ class ReferenceBlock implements FullBlockReader {
         const key = c.varint();
         if (key >= h.keyCount || key <= last) throw new FlamCorruptError("BAD_SHAPE", `slot key ${key} is out of range or order`);
         last = key;
-        slots.set(key, field(isSlotEnc));
+        slots.set(key, field(isSlotEnc, true));
         keyIds.push(key);
       }
-      this.shapes.push({ nameId, id, visitor, time, received, slots, keyIds, size: offset });
+      const checks = [id, visitor, time, received, ...slots.values()].filter((f) => encWidth(f.enc) > 0 && f.enc !== Enc.UUID);
+      const bitmapBytes = Math.ceil(optional / 8);
+      this.shapes.push({ nameId, id, visitor, time, received, slots, keyIds, size: offset, optionalCount: optional, bitmapBytes, checks });
     }
     if (c.pos !== h.recordsOffset) throw new FlamCorruptError("BAD_SHAPE", "shape table does not end at the records");
   }
@@ -217,17 +249,29 @@ class ReferenceBlock implements FullBlockReader {
       if (s >= h.shapeCount) throw bad(`record ${i} has shape ${s} of ${h.shapeCount}`);
       const shape = this.shapes[s]!;
       pos += idWidth;
-      if (pos + shape.size > h.blockLength) throw bad(`record ${i} runs past the block`);
+      if (pos + shape.bitmapBytes + shape.size > h.blockLength) throw bad(`record ${i} runs past the block`);
+      if (shape.bitmapBytes > 0 && this.bytes[pos + shape.bitmapBytes - 1]! >> (shape.optionalCount - (shape.bitmapBytes - 1) * 8) !== 0) {
+        throw bad(`record ${i} sets a bitmap bit past its shape's optional slots`);
+      }
+      pos += shape.bitmapBytes;
       this.recShape[i] = s;
       this.recOffset[i] = pos;
-      const fields = [shape.id, shape.visitor, shape.time, shape.received, ...shape.slots.values()];
-      for (const f of fields) if (Number.isNaN(this.raw(f, pos))) throw bad(`record ${i} holds a value out of range`);
+      for (const f of shape.checks) {
+        if (!this.present(shape, f, pos)) {
+          for (let b = 0; b < encWidth(f.enc); b++) if (this.bytes[pos + f.offset + b] !== 0) throw bad(`record ${i} has bytes in an absent slot`);
+        } else if (Number.isNaN(this.raw(f, pos))) throw bad(`record ${i} holds a value out of range`);
+      }
       const t = this.raw(shape.time, pos);
       if (t > span) throw bad(`record ${i} has a time past the block's maxTime`);
       if (!Number.isSafeInteger(h.minTime + t + this.raw(shape.received, pos))) throw bad(`record ${i} has receivedAt out of range`);
       pos += shape.size;
     }
     if (pos !== h.blockLength) throw bad("records do not end at the block's end");
+  }
+
+  /** Whether a slot of `shape` is present in the record whose payload starts at `recordOffset`. */
+  present(shape: ShapeLayout, f: FieldLayout, recordOffset: number): boolean {
+    return f.opt < 0 || (this.bytes[recordOffset - shape.bitmapBytes + (f.opt >> 3)]! & (1 << (f.opt & 7))) !== 0;
   }
 
   /**
@@ -261,12 +305,24 @@ class ReferenceBlock implements FullBlockReader {
   /** The decoded value of a property field. */
   value(f: FieldLayout, recordOffset: number): PropertyValue {
     const e = f.enc;
+    const at = recordOffset + f.offset;
+    const v = this.view;
+    // The common encodings, read directly (this is the full decoder's inner loop).
     switch (e) {
       case Enc.NULL: return null;
       case Enc.FALSE: return false;
       case Enc.TRUE: return true;
-      case Enc.BOOL: return this.bytes[recordOffset + f.offset] === 1;
-      case Enc.F64: return this.view.getFloat64(recordOffset + f.offset, true);
+      case Enc.BOOL: return this.bytes[at] === 1;
+      case Enc.F64: return v.getFloat64(at, true);
+      case Enc.STR_CONST: return this.strings[f.param]!;
+      case 0x41: return this.strings[this.bytes[at]!]!;
+      case 0x42: return this.strings[v.getUint16(at, true)]!;
+      case 0x11: return v.getInt8(at);
+      case 0x12: return v.getInt16(at, true);
+      case 0x14: return v.getInt32(at, true);
+      case 0x21: return v.getInt8(at) / POW10[f.param]!;
+      case 0x22: return v.getInt16(at, true) / POW10[f.param]!;
+      case 0x24: return v.getInt32(at, true) / POW10[f.param]!;
     }
     const family = e & 0xf0;
     const x = this.raw(f, recordOffset);
@@ -310,9 +366,10 @@ class ReferenceBlock implements FullBlockReader {
       const time = this.minTime + this.raw(shape.time, at);
       const properties: Record<string, PropertyValue> = {};
       const visitorProperties: Record<string, PropertyValue> = {};
-      for (const [key, f] of shape.slots) {
-        const k = this.keys[key]!;
-        (k.ns === 0 ? properties : visitorProperties)[k.text] = this.value(f, at);
+      shape.decoders ??= shape.keyIds.map((k) => ({ ns: this.keys[k]!.ns, key: this.keys[k]!.text, f: shape.slots.get(k)! }));
+      for (const d of shape.decoders) {
+        if (d.f.opt >= 0 && !this.present(shape, d.f, at)) continue;
+        (d.ns === 0 ? properties : visitorProperties)[d.key] = this.value(d.f, at);
       }
       out.push({
         id: shape.id.enc === Enc.UUID ? readUuid(this.bytes, at + shape.id.offset) : this.strings[this.raw(shape.id, at)]!,

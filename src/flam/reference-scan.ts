@@ -28,7 +28,7 @@ export class ReferenceScan implements Scan {
         if (field === SystemField.time) { col.tags[i] = Tag.NUMBER; col.nums[i] = time; return; }
         if (field === SystemField.receivedAt) { col.tags[i] = Tag.NUMBER; col.nums[i] = time + block.raw(shape.received, at); return; }
         const f = shape.slots.get(field);
-        if (f !== undefined) project(block, f, at, col, i);
+        if (f !== undefined && block.present(shape, f, at)) project(block, f, at, col, i);
       });
     }
   }

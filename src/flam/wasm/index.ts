@@ -1,0 +1,2 @@
+/** The WebAssembly FlaM decoder: `FlamWasm.fromModule(module).open(bytes)` is a `BlockReader`. */
+export { FlamWasm } from "./flam-wasm.ts";
