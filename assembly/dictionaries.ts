@@ -1,0 +1,99 @@
+// The key dictionary (docs/flam.md §4) and the string dictionary (§5): parsed, validated and
+// indexed in one pass each. Both must end exactly where the next section starts (§1).
+
+import { arenaAlloc, arenaAllocZeroed } from "./arena";
+import { BAD_KEY, BAD_STRING, BAD_VARINT, OK, OUT_OF_MEMORY, fail } from "./errors";
+import { MAX_KEY_LENGTH, MAX_STRING_LENGTH } from "./format";
+import { hashBytes } from "./hash";
+import {
+  D_KEY_ENTRIES,
+  D_KEY_MASK,
+  D_KEY_SLOTS,
+  D_SEED,
+  D_STRING_ENTRIES,
+  D_STRING_MASK,
+  D_STRING_SLOTS,
+} from "./layout";
+import { ENTRY_SIZE, indexCapacity, indexInsert, setEntry } from "./text-index";
+import { validUtf8 } from "./utf8";
+import { VARINT_CUT, readVarint, varintValue } from "./varint";
+
+/**
+ * Reads `count` keys from `[p, end)` into the descriptor `d`; returns an error code or OK.
+ * `base` is the block start, for error offsets.
+ */
+export function readKeys(d: usize, base: usize, p: usize, end: usize, count: u32): i32 {
+  // Every key takes at least 3 bytes, so a count the section cannot hold fails while parsing:
+  // size the tables by what can be parsed, not by what the header claims.
+  let room = min<u32>(count, <u32>(end - p) / 3 + 1);
+  let cap = indexCapacity(room);
+  let entries = arenaAlloc(<usize>room * ENTRY_SIZE);
+  let slots = arenaAllocZeroed(<usize>cap << 2);
+  if (entries == 0 || slots == 0) return oom();
+  store<u32>(d, <u32>entries, D_KEY_ENTRIES);
+  store<u32>(d, <u32>slots, D_KEY_SLOTS);
+  store<u32>(d, cap - 1, D_KEY_MASK);
+  let seed = load<u32>(d, D_SEED);
+  for (let id: u32 = 0; id < count; id++) {
+    let at = <u32>(p - base);
+    // u8 namespace: 0 event property, 1 visitor property.
+    if (p >= end) return code(BAD_KEY, at);
+    let ns = <u32>load<u8>(p);
+    if (ns > 1) return code(BAD_KEY, at);
+    // varint byteLength 1..255, then the UTF-8 text.
+    let q = readVarint(p + 1, end);
+    if (q <= VARINT_CUT) return code(BAD_VARINT, at);
+    let len = varintValue;
+    if (len < 1 || len > MAX_KEY_LENGTH) return code(BAD_KEY, at);
+    if (<usize>len > end - q) return code(BAD_KEY, at);
+    if (!validUtf8(q, len)) return code(BAD_KEY, at);
+    let lenTag = len | (ns << 16);
+    setEntry(entries, id, q, lenTag);
+    if (!indexInsert(slots, cap - 1, entries, id, hashBytes(q, len, ns, seed))) {
+      return code(BAD_KEY, at); // a (namespace, text) pair appears at most once
+    }
+    p = q + len;
+  }
+  return p == end ? OK : code(BAD_KEY, <u32>(p - base));
+}
+
+/** Reads `count` strings from `[p, end)` into the descriptor `d`; returns an error code or OK. */
+export function readStrings(d: usize, base: usize, p: usize, end: usize, count: u32): i32 {
+  // Every string takes at least 1 byte (its length).
+  let room = min<u32>(count, <u32>(end - p) + 1);
+  let cap = indexCapacity(room);
+  let entries = arenaAlloc(<usize>room * ENTRY_SIZE);
+  let slots = arenaAllocZeroed(<usize>cap << 2);
+  if (entries == 0 || slots == 0) return oom();
+  store<u32>(d, <u32>entries, D_STRING_ENTRIES);
+  store<u32>(d, <u32>slots, D_STRING_SLOTS);
+  store<u32>(d, cap - 1, D_STRING_MASK);
+  let seed = load<u32>(d, D_SEED);
+  for (let id: u32 = 0; id < count; id++) {
+    let at = <u32>(p - base);
+    // varint byteLength 0..65,535, then the UTF-8 text.
+    let q = readVarint(p, end);
+    if (q <= VARINT_CUT) return code(BAD_VARINT, at);
+    let len = varintValue;
+    if (len > MAX_STRING_LENGTH) return code(BAD_STRING, at);
+    if (<usize>len > end - q) return code(BAD_STRING, at);
+    if (!validUtf8(q, len)) return code(BAD_STRING, at);
+    setEntry(entries, id, q, len);
+    if (!indexInsert(slots, cap - 1, entries, id, hashBytes(q, len, 0, seed))) {
+      return code(BAD_STRING, at); // every string value lives here exactly once
+    }
+    p = q + len;
+  }
+  return p == end ? OK : code(BAD_STRING, <u32>(p - base));
+}
+
+@inline function code(c: i32, at: u32): i32 {
+  fail(c, at);
+  return c;
+}
+
+function oom(): i32 {
+  fail(OUT_OF_MEMORY, 0);
+  return OUT_OF_MEMORY;
+}
+

@@ -1,0 +1,63 @@
+// Layouts of what `openBlock` builds in the arena: the block descriptor, one entry per shape,
+// one per slot, and the per-shape list of record fields whose values need a range check.
+// All fields are u32 unless noted; pointers are absolute addresses in linear memory.
+
+// Block descriptor.
+export const D_BLOCK: usize = 0; // address of the block's first byte
+export const D_LENGTH: usize = 4; // blockLength
+export const D_EVENTS: usize = 8;
+export const D_KEYS: usize = 12;
+export const D_STRINGS: usize = 16;
+export const D_SHAPES: usize = 20;
+export const D_MIN_TIME: usize = 24; // i64
+export const D_MAX_TIME: usize = 32; // i64
+export const D_RECORDS: usize = 40; // address of the first record
+export const D_STRING_ENTRIES: usize = 44; // text-index entries, one per string id
+export const D_STRING_SLOTS: usize = 48;
+export const D_STRING_MASK: usize = 52;
+export const D_KEY_ENTRIES: usize = 56; // text-index entries, one per key id (length tag has ns << 16)
+export const D_KEY_SLOTS: usize = 60;
+export const D_KEY_MASK: usize = 64;
+export const D_SHAPE_TABLE: usize = 68;
+export const D_SHAPE_ID_MASK: usize = 72; // 0xFF when shape ids are u8, 0xFFFF when u16 (§8)
+export const D_SHAPE_ID_WIDTH: usize = 76;
+export const D_GROUP_SLOTS: usize = 80; // u32 per string id, all 0 between aggregates
+export const D_SEED: usize = 84; // hash seed of both indexes
+export const DESCRIPTOR_SIZE: usize = 96;
+
+// Shape entry.
+export const S_NAME: usize = 0; // string id of the event name
+export const S_ID_ENC: usize = 4; // u8 encodings of the four system fields
+export const S_VISITOR_ENC: usize = 5;
+export const S_TIME_ENC: usize = 6;
+export const S_RECEIVED_ENC: usize = 7;
+export const S_ID_PARAM: usize = 8; // STR_CONST string id
+export const S_VISITOR_PARAM: usize = 12;
+export const S_ID_OFF: usize = 16; // offsets from the record start (the shape id included)
+export const S_VISITOR_OFF: usize = 20;
+export const S_TIME_OFF: usize = 24;
+export const S_RECEIVED_OFF: usize = 28;
+export const S_SLOT_COUNT: usize = 32;
+export const S_SLOTS: usize = 36;
+export const S_SIZE: usize = 40; // record size, the shape id included
+export const S_CHECKS: usize = 44;
+export const S_CHECK_COUNT: usize = 48;
+export const S_OPT_COUNT: usize = 52; // optional slots (§7)
+export const S_BITMAP_BYTES: usize = 56; // ceil(optionalCount / 8), after the shape id (§8)
+export const SHAPE_SIZE: usize = 64;
+
+// Slot entry, in key id order.
+export const SL_KEY: usize = 0;
+export const SL_ENC: usize = 4;
+export const SL_PARAM: usize = 8; // DEC scale or STR_CONST string id
+export const SL_OFF: usize = 12;
+export const SL_OPT: usize = 16; // i32: index among the optional slots, -1 when required
+export const SLOT_SIZE: usize = 20;
+
+// Check entry: a record field whose bytes can hold an out-of-range value (§6), or an optional
+// slot whose bytes must be zero when it is absent (§8).
+export const C_OFF: usize = 0;
+export const C_ENC: usize = 4;
+export const C_OPT: usize = 8; // i32: optional slot index, -1 when required
+export const C_WIDTH: usize = 12; // bytes in the record
+export const CHECK_SIZE: usize = 16;

@@ -1,0 +1,259 @@
+// The shape table (docs/flam.md §7): per shape, the encodings of the four system fields and of
+// each slot, their offsets from the record start, the record size, and the list of record fields
+// that record validation must look at: values that can be out of range (§6) and optional slots,
+// whose bytes must be zero when absent (§8).
+
+import { arenaAlloc } from "./arena";
+import { BAD_SHAPE, BAD_VARINT, OK, OUT_OF_MEMORY, fail } from "./errors";
+import { AT_ID, AT_RECEIVED, AT_SLOT, AT_TIME, AT_VISITOR, encodingWidth } from "./encoding";
+import {
+  ENC_BOOL,
+  ENC_F64,
+  ENC_STR_CONST,
+  FAMILY_DEC,
+  FAMILY_INT,
+  FAMILY_JSON,
+  FAMILY_STR,
+  MAX_SCALE,
+  MAX_SLOTS,
+  OPTIONAL,
+} from "./format";
+import {
+  CHECK_SIZE,
+  C_ENC,
+  C_OFF,
+  C_OPT,
+  C_WIDTH,
+  D_SHAPE_TABLE,
+  SHAPE_SIZE,
+  SLOT_SIZE,
+  SL_ENC,
+  SL_KEY,
+  SL_OFF,
+  SL_OPT,
+  SL_PARAM,
+  S_BITMAP_BYTES,
+  S_CHECKS,
+  S_CHECK_COUNT,
+  S_ID_ENC,
+  S_ID_OFF,
+  S_ID_PARAM,
+  S_NAME,
+  S_OPT_COUNT,
+  S_RECEIVED_ENC,
+  S_RECEIVED_OFF,
+  S_SIZE,
+  S_SLOTS,
+  S_SLOT_COUNT,
+  S_TIME_ENC,
+  S_TIME_OFF,
+  S_VISITOR_ENC,
+  S_VISITOR_OFF,
+  S_VISITOR_PARAM,
+} from "./layout";
+import { VARINT_CUT, readVarint, varintValue } from "./varint";
+
+// Parse state, in globals to avoid tuples: the cursor, and the last encoding read.
+let cur: usize = 0;
+let end: usize = 0;
+let encByte: u8 = 0;
+let encParam: u32 = 0;
+let encWidth: u32 = 0;
+
+/**
+ * Reads `count` shapes from `[p, sectionEnd)` into the descriptor `d`; returns an error code or OK.
+ * `idWidth` is the width of a record's shape id (1 or 2).
+ */
+export function readShapes(
+  d: usize,
+  base: usize,
+  p: usize,
+  sectionEnd: usize,
+  count: u32,
+  keyCount: u32,
+  stringCount: u32,
+  idWidth: u32,
+): i32 {
+  // A shape entry takes at least 6 bytes: size the table by what the section can hold.
+  let room = min<u32>(count, <u32>(sectionEnd - p) / 6 + 1);
+  let table = arenaAlloc(<usize>room * SHAPE_SIZE);
+  if (table == 0) return oom();
+  store<u32>(d, <u32>table, D_SHAPE_TABLE);
+  cur = p;
+  end = sectionEnd;
+  for (let s: u32 = 0; s < count; s++) {
+    let at = <u32>(cur - base);
+    let c = readShape(table + <usize>s * SHAPE_SIZE, keyCount, stringCount, idWidth);
+    if (c != OK) return code(c, at);
+  }
+  return cur == end ? OK : code(BAD_SHAPE, <u32>(cur - base));
+}
+
+/**
+ * One shape entry. Offsets are first taken within the payload, then moved past the shape id and
+ * the presence bitmap, whose size is known only after the last slot.
+ */
+function readShape(sh: usize, keyCount: u32, stringCount: u32, idWidth: u32): i32 {
+  // varint nameId
+  let c = readId(stringCount);
+  if (c != OK) return c;
+  store<u32>(sh, varintValue, S_NAME);
+  let off: u32 = 0;
+  // u8 idEnc [params]: STR_CONST, STR w or UUID
+  if ((c = readEncoding(AT_ID, stringCount)) != OK) return c;
+  store<u8>(sh, encByte, S_ID_ENC);
+  store<u32>(sh, encParam, S_ID_PARAM);
+  store<u32>(sh, off, S_ID_OFF);
+  off += encWidth;
+  // u8 visitorEnc [params]: STR_CONST or STR w
+  if ((c = readEncoding(AT_VISITOR, stringCount)) != OK) return c;
+  store<u8>(sh, encByte, S_VISITOR_ENC);
+  store<u32>(sh, encParam, S_VISITOR_PARAM);
+  store<u32>(sh, off, S_VISITOR_OFF);
+  off += encWidth;
+  // u8 timeEnc: UINT w
+  if ((c = readEncoding(AT_TIME, stringCount)) != OK) return c;
+  store<u8>(sh, encByte, S_TIME_ENC);
+  store<u32>(sh, off, S_TIME_OFF);
+  off += encWidth;
+  // u8 receivedEnc: INT w
+  if ((c = readEncoding(AT_RECEIVED, stringCount)) != OK) return c;
+  store<u8>(sh, encByte, S_RECEIVED_ENC);
+  store<u32>(sh, off, S_RECEIVED_OFF);
+  off += encWidth;
+  // varint slotCount 0..1024
+  let q = readVarint(cur, end);
+  if (q <= VARINT_CUT) return BAD_VARINT;
+  cur = q;
+  let slotCount = varintValue;
+  if (slotCount > MAX_SLOTS) return BAD_SHAPE;
+  // Slots, then at most slotCount + 2 checks (the id and the visitor may be STR w).
+  let slots = arenaAlloc(<usize>slotCount * SLOT_SIZE + <usize>(slotCount + 2) * CHECK_SIZE);
+  if (slots == 0) return OUT_OF_MEMORY;
+  let checks = slots + <usize>slotCount * SLOT_SIZE;
+  let checkCount: u32 = 0;
+  let idEnc = load<u8>(sh, S_ID_ENC);
+  let visitorEnc = load<u8>(sh, S_VISITOR_ENC);
+  // STR w: width w
+  if (needsCheck(idEnc)) checkCount = addCheck(checks, checkCount, load<u32>(sh, S_ID_OFF), idEnc, -1, idEnc & 0x0f);
+  if (needsCheck(visitorEnc)) {
+    checkCount = addCheck(checks, checkCount, load<u32>(sh, S_VISITOR_OFF), visitorEnc, -1, visitorEnc & 0x0f);
+  }
+  let optional: i32 = 0;
+  let prevKey: i64 = -1;
+  for (let i: u32 = 0; i < slotCount; i++) {
+    // varint keyId, < keyCount, strictly increasing
+    q = readVarint(cur, end);
+    if (q <= VARINT_CUT) return BAD_VARINT;
+    cur = q;
+    let keyId = varintValue;
+    if (keyId >= keyCount || <i64>keyId <= prevKey) return BAD_SHAPE;
+    prevKey = keyId;
+    // u8 enc [params]: any encoding but UINT and UUID, bit 0x80 when OPTIONAL
+    if ((c = readEncoding(AT_SLOT, stringCount)) != OK) return c;
+    let opt: i32 = -1;
+    if (encByte & OPTIONAL) {
+      encByte &= ~OPTIONAL;
+      opt = optional++;
+    }
+    let sl = slots + <usize>i * SLOT_SIZE;
+    store<u32>(sl, keyId, SL_KEY);
+    store<u32>(sl, encByte, SL_ENC);
+    store<u32>(sl, encParam, SL_PARAM);
+    store<u32>(sl, off, SL_OFF);
+    store<i32>(sl, opt, SL_OPT);
+    if (needsCheck(encByte) || (opt >= 0 && encWidth > 0)) {
+      checkCount = addCheck(checks, checkCount, off, encByte, opt, encWidth);
+    }
+    off += encWidth;
+  }
+  // Record: shape id, bitmap of ceil(optionalCount / 8) bytes, then the payload (§8).
+  let bitmapBytes = (<u32>optional + 7) >> 3;
+  let head = idWidth + bitmapBytes;
+  store<u32>(sh, load<u32>(sh, S_ID_OFF) + head, S_ID_OFF);
+  store<u32>(sh, load<u32>(sh, S_VISITOR_OFF) + head, S_VISITOR_OFF);
+  store<u32>(sh, load<u32>(sh, S_TIME_OFF) + head, S_TIME_OFF);
+  store<u32>(sh, load<u32>(sh, S_RECEIVED_OFF) + head, S_RECEIVED_OFF);
+  for (let i: u32 = 0; i < slotCount; i++) {
+    let sl = slots + <usize>i * SLOT_SIZE;
+    store<u32>(sl, load<u32>(sl, SL_OFF) + head, SL_OFF);
+  }
+  for (let k: u32 = 0; k < checkCount; k++) {
+    let ck = checks + <usize>k * CHECK_SIZE;
+    store<u32>(ck, load<u32>(ck, C_OFF) + head, C_OFF);
+  }
+  store<u32>(sh, slotCount, S_SLOT_COUNT);
+  store<u32>(sh, <u32>slots, S_SLOTS);
+  store<u32>(sh, off + head, S_SIZE);
+  store<u32>(sh, <u32>checks, S_CHECKS);
+  store<u32>(sh, checkCount, S_CHECK_COUNT);
+  store<u32>(sh, <u32>optional, S_OPT_COUNT);
+  store<u32>(sh, bitmapBytes, S_BITMAP_BYTES);
+  return OK;
+}
+
+/** Reads a varint string id below `stringCount` at the cursor. */
+function readId(stringCount: u32): i32 {
+  let q = readVarint(cur, end);
+  if (q <= VARINT_CUT) return BAD_VARINT;
+  cur = q;
+  return varintValue < stringCount ? OK : BAD_SHAPE;
+}
+
+/**
+ * Reads an encoding byte allowed `at` and its parameters into encByte/encParam/encWidth; a slot's
+ * OPTIONAL bit is kept in encByte and ignored for the checks.
+ */
+function readEncoding(at: i32, stringCount: u32): i32 {
+  if (cur >= end) return BAD_SHAPE;
+  let byte = load<u8>(cur);
+  cur++;
+  let enc = at == AT_SLOT ? byte & ~OPTIONAL : byte;
+  let w = encodingWidth(enc, at);
+  if (w < 0) return BAD_SHAPE;
+  encByte = byte;
+  encWidth = <u32>w;
+  encParam = 0;
+  if (enc == ENC_STR_CONST) {
+    // varint string id, the same in every record of the shape
+    let c = readId(stringCount);
+    if (c != OK) return c;
+    encParam = varintValue;
+  } else if ((enc & 0xf0) == FAMILY_DEC) {
+    // u8 scale, 1..15
+    if (cur >= end) return BAD_SHAPE;
+    let scale = <u32>load<u8>(cur);
+    cur++;
+    if (scale < 1 || scale > MAX_SCALE) return BAD_SHAPE;
+    encParam = scale;
+  }
+  return OK;
+}
+
+/** Encodings whose record bytes can be out of range (§6); INT/DEC below 8 bytes cannot. */
+@inline function needsCheck(enc: u8): bool {
+  let family = enc & 0xf0;
+  let w = enc & 0x0f;
+  if (enc == ENC_BOOL || enc == ENC_F64) return true;
+  if ((family == FAMILY_INT || family == FAMILY_DEC) && w == 8) return true;
+  return (family == FAMILY_STR || family == FAMILY_JSON) && w != 0;
+}
+
+@inline function addCheck(list: usize, n: u32, off: u32, enc: u8, opt: i32, width: u32): u32 {
+  let c = list + <usize>n * CHECK_SIZE;
+  store<u32>(c, off, C_OFF);
+  store<u32>(c, enc, C_ENC);
+  store<i32>(c, opt, C_OPT);
+  store<u32>(c, width, C_WIDTH);
+  return n + 1;
+}
+
+@inline function code(c: i32, at: u32): i32 {
+  fail(c, at);
+  return c;
+}
+
+function oom(): i32 {
+  fail(OUT_OF_MEMORY, 0);
+  return OUT_OF_MEMORY;
+}

@@ -1,0 +1,14 @@
+/**
+ * Loads build/flam.wasm in Node for tests, benchmarks and the fuzz runner (`npm run build:wasm`
+ * writes it). The binding itself never reads files: it is handed this module.
+ *
+ * @example
+ * const flam = FlamWasm.fromModule(loadFlamWasmModule());
+ */
+import { readFileSync } from "node:fs";
+
+const WASM_URL = new URL("../../build/flam.wasm", import.meta.url);
+
+export function loadFlamWasmModule(): WebAssembly.Module {
+  return new WebAssembly.Module(readFileSync(WASM_URL));
+}
