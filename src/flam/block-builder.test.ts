@@ -8,7 +8,14 @@ import { sampleEvents } from "./test-events.ts";
 
 const T0 = Date.UTC(2026, 0, 1);
 const ev = (over: Partial<FlamEvent> = {}): FlamEvent => ({
-  id: "e1", visitor: "v", name: "n", time: T0, receivedAt: T0, properties: {}, visitorProperties: {}, ...over,
+  id: "e1",
+  visitor: "v",
+  name: "n",
+  time: T0,
+  receivedAt: T0,
+  properties: {},
+  visitorProperties: {},
+  ...over,
 });
 
 /** Property order within an event is not part of its meaning; compare as sorted entries. */
@@ -43,7 +50,11 @@ describe("BlockBuilder", () => {
 
   it("writes prices as 2-byte scaled decimals and repeated strings once", () => {
     const one = encodeBlock([ev({ properties: { price: 19.99, country: "US" } })]).length;
-    const many = encodeBlock(Array.from({ length: 101 }, (_, i) => ev({ id: `e${i}`, properties: { price: 19.99 + i, country: "US" } }))).length;
+    const many = encodeBlock(
+      Array.from({ length: 101 }, (_, i) =>
+        ev({ id: `e${i}`, properties: { price: 19.99 + i, country: "US" } }),
+      ),
+    ).length;
     // 100 more events cost their ids (in the dictionary), a shape id, and the fixed fields.
     expect((many - one) / 100).toBeLessThan(16);
   });
@@ -51,12 +62,16 @@ describe("BlockBuilder", () => {
   it("stores UUID ids as 16 bytes instead of dictionary text", () => {
     const uuid = (i: number) => `0b0c8f3a-1234-4abc-8def-${String(i).padStart(12, "0")}`;
     const asUuid = encodeBlock(Array.from({ length: 100 }, (_, i) => ev({ id: uuid(i) }))).length;
-    const asText = encodeBlock(Array.from({ length: 100 }, (_, i) => ev({ id: uuid(i).toUpperCase() }))).length;
+    const asText = encodeBlock(
+      Array.from({ length: 100 }, (_, i) => ev({ id: uuid(i).toUpperCase() })),
+    ).length;
     expect(asText - asUuid).toBeGreaterThan(100 * 20);
   });
 
   it("uses two-byte shape ids when a block has more than 256 shapes", () => {
-    const events = Array.from({ length: 300 }, (_, i) => ev({ id: `e${i}`, name: `name-${i}`, properties: { [`k${i}`]: i } }));
+    const events = Array.from({ length: 300 }, (_, i) =>
+      ev({ id: `e${i}`, name: `name-${i}`, properties: { [`k${i}`]: i } }),
+    );
     const back = openBlock(encodeBlock(events)).events();
     expect(back.map((e) => e.name)).toEqual(events.map((e) => e.name));
     expect(back[299]!.properties).toEqual({ k299: 299 });
@@ -75,10 +90,18 @@ describe("BlockBuilder", () => {
   });
 
   it("keeps a key whose values change type in separate shapes", () => {
-    const events = [ev({ id: "a", properties: { v: "x" } }), ev({ id: "b", properties: { v: 1 } }), ev({ id: "c", properties: { v: null } })];
+    const events = [
+      ev({ id: "a", properties: { v: "x" } }),
+      ev({ id: "b", properties: { v: 1 } }),
+      ev({ id: "c", properties: { v: null } }),
+    ];
     const bytes = encodeBlock(events);
     expect(readHeader(bytes).shapeCount).toBe(3);
-    expect(openBlock(bytes).events().map((e) => e.properties.v)).toEqual(["x", 1, null]);
+    expect(
+      openBlock(bytes)
+        .events()
+        .map((e) => e.properties.v),
+    ).toEqual(["x", 1, null]);
   });
 
   it("rejects an invalid event with the field at fault and leaves the block unchanged", () => {
@@ -108,7 +131,11 @@ describe("BlockBuilder", () => {
       expect((error as FlamEncodeError).field).toBe(field);
     }
     b.append(ev({ id: "good-2" }));
-    expect(openBlock(b.seal()).events().map((e) => e.id)).toEqual(["good-1", "good-2"]);
+    expect(
+      openBlock(b.seal())
+        .events()
+        .map((e) => e.id),
+    ).toEqual(["good-1", "good-2"]);
   });
 
   it("refuses more properties than the limit, naming the limit", () => {

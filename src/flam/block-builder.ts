@@ -81,14 +81,23 @@ export class BlockBuilder {
   append(event: FlamEvent): void {
     checkEvent(event);
     if (this.records.length >= L.MAX_EVENTS) {
-      throw new FlamEncodeError("FULL", "block", `block holds the maximum of ${L.MAX_EVENTS} events`);
+      throw new FlamEncodeError(
+        "FULL",
+        "block",
+        `block holds the maximum of ${L.MAX_EVENTS} events`,
+      );
     }
     // Collect slots: (namespace, key, value), sorted later by temporary key id.
-    const slots: { ns: 0 | 1; key: string; value: string | number | boolean | null; cat: Cat }[] = [];
+    const slots: { ns: 0 | 1; key: string; value: string | number | boolean | null; cat: Cat }[] =
+      [];
     collect(slots, 0, event.properties, "properties");
     collect(slots, 1, event.visitorProperties, "visitorProperties");
     if (slots.length > L.MAX_SLOTS) {
-      throw new FlamEncodeError("LIMIT", "properties", `an event carries at most ${L.MAX_SLOTS} properties, got ${slots.length}`);
+      throw new FlamEncodeError(
+        "LIMIT",
+        "properties",
+        `an event carries at most ${L.MAX_SLOTS} properties, got ${slots.length}`,
+      );
     }
     // Bound the dictionaries before mutating anything.
     let newKeys = 0;
@@ -99,17 +108,33 @@ export class BlockBuilder {
     let addBytes = 40 + MAX_ABSENT * 8 + Math.ceil((slots.length + MAX_ABSENT) / 8);
     for (const s of slots) {
       addBytes += s.cat === Cat.NUM ? 8 : s.cat === Cat.STR || s.cat === Cat.ARR ? 4 : 1;
-      if (!this.keyIds.has(s.ns + s.key)) { newKeys++; addBytes += 3 + s.key.length * 3; }
+      if (!this.keyIds.has(s.ns + s.key)) {
+        newKeys++;
+        addBytes += 3 + s.key.length * 3;
+      }
       if (typeof s.value === "string") {
-        if (!this.strFreq.has(s.value)) { newStrings++; addBytes += 3 + utf8Length(s.value); }
+        if (!this.strFreq.has(s.value)) {
+          newStrings++;
+          addBytes += 3 + utf8Length(s.value);
+        }
       }
     }
     for (const s of [event.visitor, event.name, event.id]) {
-      if (!this.strFreq.has(s)) { newStrings++; addBytes += 3 + utf8Length(s); }
+      if (!this.strFreq.has(s)) {
+        newStrings++;
+        addBytes += 3 + utf8Length(s);
+      }
     }
-    if (this.keyIds.size + newKeys > L.MAX_KEYS) throw new FlamEncodeError("FULL", "block", `block holds the maximum of ${L.MAX_KEYS} keys`);
-    if (this.strFreq.size + newStrings > L.MAX_STRINGS) throw new FlamEncodeError("FULL", "block", `block holds the maximum of ${L.MAX_STRINGS} strings`);
-    if (this.estimate + addBytes > this.maxBytes) throw new FlamEncodeError("FULL", "block", `block would pass ${this.maxBytes} bytes`);
+    if (this.keyIds.size + newKeys > L.MAX_KEYS)
+      throw new FlamEncodeError("FULL", "block", `block holds the maximum of ${L.MAX_KEYS} keys`);
+    if (this.strFreq.size + newStrings > L.MAX_STRINGS)
+      throw new FlamEncodeError(
+        "FULL",
+        "block",
+        `block holds the maximum of ${L.MAX_STRINGS} strings`,
+      );
+    if (this.estimate + addBytes > this.maxBytes)
+      throw new FlamEncodeError("FULL", "block", `block would pass ${this.maxBytes} bytes`);
 
     const keys = slots.map((s) => this.internKey(s.ns, s.key));
     const order = keys.map((_, i) => i).sort((a, b) => keys[a]! - keys[b]!);
@@ -118,7 +143,12 @@ export class BlockBuilder {
     const sig = `${event.name}\u0000${shapeKeys.map((k, i) => `${k}:${cats[i]}`).join(",")}`;
     let shape = this.shapeIds.get(sig);
     if (shape === undefined) {
-      if (this.shapes.length >= L.MAX_SHAPES) throw new FlamEncodeError("FULL", "block", `block holds the maximum of ${L.MAX_SHAPES} shapes`);
+      if (this.shapes.length >= L.MAX_SHAPES)
+        throw new FlamEncodeError(
+          "FULL",
+          "block",
+          `block holds the maximum of ${L.MAX_SHAPES} shapes`,
+        );
       shape = this.shapes.length;
       this.shapeIds.set(sig, shape);
       this.shapes.push({ name: event.name, keys: shapeKeys, cats, records: [] });
@@ -174,12 +204,22 @@ export class BlockBuilder {
 
   /** @internal read by the writer */
   get state() {
-    return { records: this.records, keyNs: this.keyNs, keyText: this.keyText, keyFreq: this.keyFreq, strFreq: this.strFreq, shapes: this.shapes };
+    return {
+      records: this.records,
+      keyNs: this.keyNs,
+      keyText: this.keyText,
+      keyFreq: this.keyFreq,
+      strFreq: this.strFreq,
+      shapes: this.shapes,
+    };
   }
 }
 
 /** Appends one event and seals: the one-shot form. */
-export function encodeBlock(events: readonly FlamEvent[], options?: Readonly<Partial<BlockBuilderOptions>>): Uint8Array {
+export function encodeBlock(
+  events: readonly FlamEvent[],
+  options?: Readonly<Partial<BlockBuilderOptions>>,
+): Uint8Array {
   const b = new BlockBuilder(options);
   for (const e of events) b.append(e);
   return b.seal();
@@ -188,25 +228,33 @@ export function encodeBlock(events: readonly FlamEvent[], options?: Readonly<Par
 // ---- validation -------------------------------------------------------------------------------
 
 function checkText(v: unknown, field: string, min: number, max: number): asserts v is string {
-  if (typeof v !== "string") throw new FlamEncodeError("INVALID", field, `must be a string, got ${typeOf(v)}`);
-  if (!v.isWellFormed()) throw new FlamEncodeError("INVALID", field, "is not well-formed Unicode (lone surrogate)");
+  if (typeof v !== "string")
+    throw new FlamEncodeError("INVALID", field, `must be a string, got ${typeOf(v)}`);
+  if (!v.isWellFormed())
+    throw new FlamEncodeError("INVALID", field, "is not well-formed Unicode (lone surrogate)");
   if (v.length < min) throw new FlamEncodeError("INVALID", field, "must not be empty");
   // UTF-8 takes at most 3 bytes per UTF-16 unit, so short strings need no exact count.
   if (v.length * 3 > max) {
     const bytes = utf8Length(v);
-    if (bytes > max) throw new FlamEncodeError("LIMIT", field, `is ${bytes} bytes of UTF-8, the limit is ${max}`);
+    if (bytes > max)
+      throw new FlamEncodeError("LIMIT", field, `is ${bytes} bytes of UTF-8, the limit is ${max}`);
   }
 }
 
 function checkTime(v: unknown, field: string): void {
   // Non-negative keeps every offset and delta of a block within 2^53 (docs/flam.md section 6).
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
-    throw new FlamEncodeError("INVALID", field, `must be an integer number of ms since the epoch, got ${typeOf(v)} ${String(v)}`);
+    throw new FlamEncodeError(
+      "INVALID",
+      field,
+      `must be an integer number of ms since the epoch, got ${typeOf(v)} ${String(v)}`,
+    );
   }
 }
 
 function checkEvent(e: FlamEvent): void {
-  if (typeof e !== "object" || e === null) throw new FlamEncodeError("INVALID", "event", "must be an object");
+  if (typeof e !== "object" || e === null)
+    throw new FlamEncodeError("INVALID", "event", "must be an object");
   checkText(e.id, "id", 1, L.MAX_STRING_BYTES);
   checkText(e.visitor, "visitor", 1, L.MAX_STRING_BYTES);
   checkText(e.name, "name", 1, L.MAX_STRING_BYTES);
@@ -221,7 +269,8 @@ function collect(
   field: string,
 ): void {
   if (map === undefined) return;
-  if (typeof map !== "object" || map === null || Array.isArray(map)) throw new FlamEncodeError("INVALID", field, "must be an object");
+  if (typeof map !== "object" || map === null || Array.isArray(map))
+    throw new FlamEncodeError("INVALID", field, "must be an object");
   for (const key of Object.keys(map)) {
     const path = `${field}.${key}`;
     checkText(key, `${path} (key)`, 1, L.MAX_KEY_BYTES);
@@ -229,22 +278,37 @@ function collect(
     if (v === null) out.push({ ns, key, value: null, cat: Cat.NULL });
     else if (typeof v === "boolean") out.push({ ns, key, value: v, cat: Cat.BOOL });
     else if (typeof v === "number") {
-      if (!Number.isFinite(v)) throw new FlamEncodeError("INVALID", path, `must be a finite number, got ${v}`);
+      if (!Number.isFinite(v))
+        throw new FlamEncodeError("INVALID", path, `must be a finite number, got ${v}`);
       out.push({ ns, key, value: v, cat: Cat.NUM });
     } else if (typeof v === "string") {
       checkText(v, path, 0, L.MAX_STRING_BYTES);
       out.push({ ns, key, value: v, cat: Cat.STR });
     } else if (Array.isArray(v)) {
       for (const item of v) {
-        const ok = item === null || typeof item === "boolean" || typeof item === "string" || (typeof item === "number" && Number.isFinite(item));
-        if (!ok) throw new FlamEncodeError("INVALID", path, "arrays may hold only strings, finite numbers, booleans and null");
-        if (typeof item === "string" && !item.isWellFormed()) throw new FlamEncodeError("INVALID", path, "is not well-formed Unicode (lone surrogate)");
+        const ok =
+          item === null ||
+          typeof item === "boolean" ||
+          typeof item === "string" ||
+          (typeof item === "number" && Number.isFinite(item));
+        if (!ok)
+          throw new FlamEncodeError(
+            "INVALID",
+            path,
+            "arrays may hold only strings, finite numbers, booleans and null",
+          );
+        if (typeof item === "string" && !item.isWellFormed())
+          throw new FlamEncodeError("INVALID", path, "is not well-formed Unicode (lone surrogate)");
       }
       const json = JSON.stringify(v);
       checkText(json, path, 0, L.MAX_STRING_BYTES);
       out.push({ ns, key, value: json, cat: Cat.ARR });
     } else {
-      throw new FlamEncodeError("INVALID", path, `must be a string, number, boolean, null or array, got ${typeOf(v)} (flatten nested objects first)`);
+      throw new FlamEncodeError(
+        "INVALID",
+        path,
+        `must be a string, number, boolean, null or array, got ${typeOf(v)} (flatten nested objects first)`,
+      );
     }
   }
 }
@@ -256,7 +320,10 @@ function typeOf(v: unknown): string {
 // ---- sealing ----------------------------------------------------------------------------------
 
 /** An encoding chosen for one field of one shape, with its shape-table parameter. */
-interface Choice { enc: number; param: number; }
+interface Choice {
+  enc: number;
+  param: number;
+}
 
 class Writer {
   private readonly s: BlockBuilder["state"];
@@ -279,11 +346,16 @@ class Writer {
     keyOrder.forEach((tmp, id) => (keyFinal[tmp] = id));
     const strings = [...strFreq.entries()].sort((a, b) => b[1] - a[1]).map(([s]) => s);
     // UUID ids would waste dictionary space; they go into records as 16 bytes instead.
-    const uuidShapes = shapes.map((sh) => sh.records.every((r) => isCanonicalUuid(records[r]!.event.id)));
+    const uuidShapes = shapes.map((sh) =>
+      sh.records.every((r) => isCanonicalUuid(records[r]!.event.id)),
+    );
     const dict: string[] = [];
     const uuidOnly = new Set<string>();
-    for (const sh of shapes.keys()) if (uuidShapes[sh]) for (const r of shapes[sh]!.records) uuidOnly.add(records[r]!.event.id);
-    records.forEach((r, i) => { if (!uuidShapes[recShape[i]!]) uuidOnly.delete(r.event.id); });
+    for (const sh of shapes.keys())
+      if (uuidShapes[sh]) for (const r of shapes[sh]!.records) uuidOnly.add(records[r]!.event.id);
+    records.forEach((r, i) => {
+      if (!uuidShapes[recShape[i]!]) uuidOnly.delete(r.event.id);
+    });
     for (const s of strings) {
       // A UUID id is kept in the dictionary if it is also used as a value or a name elsewhere.
       if (uuidOnly.has(s) && strFreq.get(s) === 1) continue;
@@ -316,7 +388,12 @@ class Writer {
     for (const t of shapeTable) size += t.length;
     const recordsOffset = size;
     for (const p of plans) size += p.records.length * (shapeIdWidth + p.recordSize);
-    if (size > L.MAX_BLOCK_BYTES) throw new FlamEncodeError("FULL", "block", `sealed block would be ${size} bytes, the limit is ${L.MAX_BLOCK_BYTES}`);
+    if (size > L.MAX_BLOCK_BYTES)
+      throw new FlamEncodeError(
+        "FULL",
+        "block",
+        `sealed block would be ${size} bytes, the limit is ${L.MAX_BLOCK_BYTES}`,
+      );
 
     this.out = new Uint8Array(size);
     this.view = new DataView(this.out.buffer);
@@ -358,7 +435,10 @@ class Writer {
       const values = recValues[ri]!;
       const p = plans[shape]!;
       if (shapeIdWidth === 1) this.out[this.pos++] = shape;
-      else { v.setUint16(this.pos, shape, true); this.pos += 2; }
+      else {
+        v.setUint16(this.pos, shape, true);
+        this.pos += 2;
+      }
       // Presence bitmap of the optional slots (docs/flam.md section 8).
       const bitmap = this.pos;
       this.pos += p.bitmapBytes;
@@ -375,7 +455,8 @@ class Writer {
           if (x !== undefined) this.out[bitmap + (k >> 3)]! |= 1 << (k & 7);
           k++;
         }
-        if (x === undefined) this.pos += encWidth(c.enc); // absent: zero bytes, already zero
+        if (x === undefined)
+          this.pos += encWidth(c.enc); // absent: zero bytes, already zero
         else this.value(c, x);
       }
     });
@@ -389,8 +470,16 @@ class Writer {
     const vals = sh.records.map((i) => recValues[i]!);
     const finalKeys = sh.keys.map((k) => keyFinal[k]!);
     const perm = finalKeys.map((_, i) => i).sort((a, b) => finalKeys[a]! - finalKeys[b]!);
-    const id: Choice = uuid ? { enc: Enc.UUID, param: 0 } : this.strChoice(recs.map((r) => r.event.id), Enc.STR);
-    const visitor = this.strChoice(recs.map((r) => r.event.visitor), Enc.STR);
+    const id: Choice = uuid
+      ? { enc: Enc.UUID, param: 0 }
+      : this.strChoice(
+          recs.map((r) => r.event.id),
+          Enc.STR,
+        );
+    const visitor = this.strChoice(
+      recs.map((r) => r.event.visitor),
+      Enc.STR,
+    );
     let maxOffset = 0;
     let minDelta = Infinity;
     let maxDelta = -Infinity;
@@ -412,16 +501,32 @@ class Writer {
     pushChoice(t, time);
     pushChoice(t, received);
     pushVarint(t, slots.length);
-    perm.forEach((i, j) => { pushVarint(t, finalKeys[i]!); pushChoice(t, slots[j]!, optional[j]); });
+    perm.forEach((i, j) => {
+      pushVarint(t, finalKeys[i]!);
+      pushChoice(t, slots[j]!, optional[j]);
+    });
     const bitmapBytes = Math.ceil(optional.filter(Boolean).length / 8);
     let recordSize = bitmapBytes;
     for (const c of [id, visitor, time, received, ...slots]) recordSize += encWidth(c.enc);
-    return { id, visitor, time, received, slots, perm, optional, bitmapBytes, recordSize, records: recs, table: Uint8Array.from(t) };
+    return {
+      id,
+      visitor,
+      time,
+      received,
+      slots,
+      perm,
+      optional,
+      bitmapBytes,
+      recordSize,
+      records: recs,
+      table: Uint8Array.from(t),
+    };
   }
 
   private strChoice(values: string[], family: number): Choice {
     const first = values[0]!;
-    if (family === Enc.STR && values.every((s) => s === first)) return { enc: Enc.STR_CONST, param: this.strId.get(first)! };
+    if (family === Enc.STR && values.every((s) => s === first))
+      return { enc: Enc.STR_CONST, param: this.strId.get(first)! };
     let max = 0;
     for (const s of values) max = Math.max(max, this.strId.get(s)!);
     return { enc: family | (max <= 0xff ? 1 : max <= 0xffff ? 2 : 4), param: 0 };
@@ -429,23 +534,41 @@ class Writer {
 
   private slotChoice(cat: Cat, values: (string | number | boolean | null)[]): Choice {
     switch (cat) {
-      case Cat.NULL: return { enc: Enc.NULL, param: 0 };
+      case Cat.NULL:
+        return { enc: Enc.NULL, param: 0 };
       case Cat.BOOL:
-        return values.every((x) => x === true) ? { enc: Enc.TRUE, param: 0 }
-          : values.every((x) => x === false) ? { enc: Enc.FALSE, param: 0 } : { enc: Enc.BOOL, param: 0 };
-      case Cat.STR: return this.strChoice(values as string[], Enc.STR);
-      case Cat.ARR: return this.strChoice(values as string[], Enc.JSON);
-      case Cat.NUM: return numChoice(values as number[]);
+        return values.every((x) => x === true)
+          ? { enc: Enc.TRUE, param: 0 }
+          : values.every((x) => x === false)
+            ? { enc: Enc.FALSE, param: 0 }
+            : { enc: Enc.BOOL, param: 0 };
+      case Cat.STR:
+        return this.strChoice(values as string[], Enc.STR);
+      case Cat.ARR:
+        return this.strChoice(values as string[], Enc.JSON);
+      case Cat.NUM:
+        return numChoice(values as number[]);
     }
   }
 
   private value(c: Choice, x: string | number | boolean | null): void {
     const e = c.enc;
-    if (e === Enc.UUID) { writeUuid(x as string, this.out, this.pos); this.pos += 16; return; }
+    if (e === Enc.UUID) {
+      writeUuid(x as string, this.out, this.pos);
+      this.pos += 16;
+      return;
+    }
     const w = encWidth(e);
     if (w === 0) return;
-    if (e === Enc.BOOL) { this.out[this.pos++] = x ? 1 : 0; return; }
-    if (e === Enc.F64) { this.view.setFloat64(this.pos, x as number, true); this.pos += 8; return; }
+    if (e === Enc.BOOL) {
+      this.out[this.pos++] = x ? 1 : 0;
+      return;
+    }
+    if (e === Enc.F64) {
+      this.view.setFloat64(this.pos, x as number, true);
+      this.pos += 8;
+      return;
+    }
     let n: number;
     const family = e & 0xf0;
     if (family === Enc.STR || family === Enc.JSON) n = this.strId.get(x as string)!;
@@ -471,7 +594,10 @@ class Writer {
   }
 
   private varint(n: number): void {
-    while (n >= 0x80) { this.out[this.pos++] = (n & 0x7f) | 0x80; n >>>= 7; }
+    while (n >= 0x80) {
+      this.out[this.pos++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
     this.out[this.pos++] = n;
   }
 }
@@ -482,7 +608,10 @@ function numChoice(values: number[]): Choice {
   let max = -Infinity;
   let allInt = true;
   for (const x of values) {
-    if (!Number.isSafeInteger(x) || Object.is(x, -0)) { allInt = false; break; }
+    if (!Number.isSafeInteger(x) || Object.is(x, -0)) {
+      allInt = false;
+      break;
+    }
     if (x < min) min = x;
     if (x > max) max = x;
   }
@@ -511,7 +640,10 @@ function exactAt(x: number, scale: number): boolean {
 }
 
 function pushVarint(t: number[], n: number): void {
-  while (n >= 0x80) { t.push((n & 0x7f) | 0x80); n >>>= 7; }
+  while (n >= 0x80) {
+    t.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
   t.push(n);
 }
 
@@ -539,7 +671,9 @@ function mergeShapes(open: readonly OpenShape[], records: readonly OpenRecord[])
   const shapes: (OpenShape & { cat: Map<number, Cat>; minKeys: number })[] = [];
   const byName = new Map<string, number[]>();
   const groupOf = new Array<number>(open.length);
-  const order = open.map((_, i) => i).sort((a, b) => open[b]!.records.length - open[a]!.records.length || a - b);
+  const order = open
+    .map((_, i) => i)
+    .sort((a, b) => open[b]!.records.length - open[a]!.records.length || a - b);
   for (const i of order) {
     const sh = open[i]!;
     const candidates = byName.get(sh.name) ?? [];
@@ -555,7 +689,14 @@ function mergeShapes(open: readonly OpenShape[], records: readonly OpenRecord[])
     });
     if (g === undefined) {
       g = shapes.length;
-      shapes.push({ name: sh.name, keys: [], cats: [], records: [], cat: new Map(), minKeys: sh.keys.length });
+      shapes.push({
+        name: sh.name,
+        keys: [],
+        cats: [],
+        records: [],
+        cat: new Map(),
+        minKeys: sh.keys.length,
+      });
       byName.set(sh.name, [...candidates, g]);
     }
     const group = shapes[g]!;
@@ -584,6 +725,9 @@ function mergeShapes(open: readonly OpenShape[], records: readonly OpenRecord[])
 
 function varintSize(n: number): number {
   let s = 1;
-  while (n >= 0x80) { n >>>= 7; s++; }
+  while (n >= 0x80) {
+    n >>>= 7;
+    s++;
+  }
   return s;
 }

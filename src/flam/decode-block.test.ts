@@ -32,13 +32,20 @@ function codeOf(bytes: Uint8Array): string {
 describe("openBlock", () => {
   it("reports every proper prefix of a valid block as truncated, never as corrupt", () => {
     const b = block();
-    for (let n = 0; n < b.length; n++) expect(codeOf(b.subarray(0, n)), `prefix of ${n} bytes`).toBe("TRUNCATED");
+    for (let n = 0; n < b.length; n++)
+      expect(codeOf(b.subarray(0, n)), `prefix of ${n} bytes`).toBe("TRUNCATED");
     expect(codeOf(b)).toBe("ok");
   });
 
   it("tells how many bytes a truncated block needs once the header says", () => {
     const b = block();
-    const error = (() => { try { openBlock(b.subarray(0, 40)); } catch (e) { return e; } })();
+    const error = (() => {
+      try {
+        openBlock(b.subarray(0, 40));
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(error).toBeInstanceOf(RangeError);
     expect((error as FlamTruncatedError).needed).toBe(b.length);
   });
@@ -53,22 +60,84 @@ describe("openBlock", () => {
   });
 
   const cases: [string, FlamCorruptCode, (b: Uint8Array, v: DataView) => void][] = [
-    ["a wrong magic", "BAD_MAGIC", (b) => { b[0] = 0x47; }],
-    ["a newer version", "UNSUPPORTED_VERSION", (b) => { b[4] = 2; }],
-    ["unknown flags", "BAD_HEADER", (b) => { b[5] = 1; }],
+    [
+      "a wrong magic",
+      "BAD_MAGIC",
+      (b) => {
+        b[0] = 0x47;
+      },
+    ],
+    [
+      "a newer version",
+      "UNSUPPORTED_VERSION",
+      (b) => {
+        b[4] = 2;
+      },
+    ],
+    [
+      "unknown flags",
+      "BAD_HEADER",
+      (b) => {
+        b[5] = 1;
+      },
+    ],
     ["a block length below the header size", "BAD_LENGTH", (_, v) => v.setUint32(8, 63, true)],
     ["too many events", "LIMIT", (_, v) => v.setUint32(16, 2 ** 21, true)],
-    ["minTime after maxTime", "BAD_HEADER", (_, v) => v.setBigInt64(32, v.getBigInt64(40, true) + 1n, true)],
+    [
+      "minTime after maxTime",
+      "BAD_HEADER",
+      (_, v) => v.setBigInt64(32, v.getBigInt64(40, true) + 1n, true),
+    ],
     ["a time beyond 2^53", "BAD_HEADER", (_, v) => v.setBigInt64(40, 2n ** 53n, true)],
     ["offsets out of order", "BAD_HEADER", (_, v) => v.setUint32(52, 10, true)],
-    ["a key with an unknown namespace", "BAD_KEY", (b) => { b[64] = 7; }],
-    ["a key dictionary that ends early", "BAD_KEY", (_, v) => v.setUint32(20, v.getUint32(20, true) - 1, true)],
-    ["a string dictionary that ends early", "BAD_STRING", (_, v) => v.setUint32(24, v.getUint32(24, true) - 1, true)],
-    ["a string of invalid UTF-8", "BAD_STRING", (b, v) => { b[v.getUint32(52, true) + 1] = 0xff; }],
-    ["a string count that overruns into a varint past the section", "BAD_VARINT", (_, v) => v.setUint32(24, v.getUint32(24, true) + 1, true)],
-    ["an unknown encoding in a shape", "BAD_SHAPE", (b, v) => { b[v.getUint32(56, true) + 1] = 0x99; }],
-    ["a record with a shape id out of range", "BAD_RECORD", (b, v) => { b[v.getUint32(60, true)] = 200; }],
-    ["records that stop before the block ends", "BAD_RECORD", (_, v) => v.setUint32(16, v.getUint32(16, true) - 1, true)],
+    [
+      "a key with an unknown namespace",
+      "BAD_KEY",
+      (b) => {
+        b[64] = 7;
+      },
+    ],
+    [
+      "a key dictionary that ends early",
+      "BAD_KEY",
+      (_, v) => v.setUint32(20, v.getUint32(20, true) - 1, true),
+    ],
+    [
+      "a string dictionary that ends early",
+      "BAD_STRING",
+      (_, v) => v.setUint32(24, v.getUint32(24, true) - 1, true),
+    ],
+    [
+      "a string of invalid UTF-8",
+      "BAD_STRING",
+      (b, v) => {
+        b[v.getUint32(52, true) + 1] = 0xff;
+      },
+    ],
+    [
+      "a string count that overruns into a varint past the section",
+      "BAD_VARINT",
+      (_, v) => v.setUint32(24, v.getUint32(24, true) + 1, true),
+    ],
+    [
+      "an unknown encoding in a shape",
+      "BAD_SHAPE",
+      (b, v) => {
+        b[v.getUint32(56, true) + 1] = 0x99;
+      },
+    ],
+    [
+      "a record with a shape id out of range",
+      "BAD_RECORD",
+      (b, v) => {
+        b[v.getUint32(60, true)] = 200;
+      },
+    ],
+    [
+      "records that stop before the block ends",
+      "BAD_RECORD",
+      (_, v) => v.setUint32(16, v.getUint32(16, true) - 1, true),
+    ],
   ];
   for (const [what, code, edit] of cases) {
     it(`reports ${what} as ${code}`, () => expect(codeOf(edited(edit))).toBe(code));
@@ -95,12 +164,24 @@ describe("openBlock", () => {
     });
 
     it("reports a bitmap bit past the optional slots as BAD_RECORD", () => {
-      expect(codeOf(edited((b) => { b[record(b, 0) + 1]! |= 2; }, base()))).toBe("BAD_RECORD");
+      expect(
+        codeOf(
+          edited((b) => {
+            b[record(b, 0) + 1]! |= 2;
+          }, base()),
+        ),
+      ).toBe("BAD_RECORD");
     });
 
     it("reports bytes in an absent slot as BAD_RECORD", () => {
       const b = base();
-      expect(codeOf(edited((x) => { x[x.length - 1] = 1; }, b))).toBe("BAD_RECORD");
+      expect(
+        codeOf(
+          edited((x) => {
+            x[x.length - 1] = 1;
+          }, b),
+        ),
+      ).toBe("BAD_RECORD");
     });
   });
 
@@ -139,8 +220,20 @@ describe("openBlock", () => {
 
   it("projects fields into typed columns with tags for absent, null, bool, number and string", () => {
     const r = openBlock(block());
-    const s = r.scan([SystemField.name, r.keyId("price"), r.keyId("none"), r.keyId("ok"), r.keyId("tags"), SystemField.time]);
-    expect([...s.column(0).sids].map((id) => r.string(id))).toEqual(["purchase", "purchase", "pageview", "search"]);
+    const s = r.scan([
+      SystemField.name,
+      r.keyId("price"),
+      r.keyId("none"),
+      r.keyId("ok"),
+      r.keyId("tags"),
+      SystemField.time,
+    ]);
+    expect([...s.column(0).sids].map((id) => r.string(id))).toEqual([
+      "purchase",
+      "purchase",
+      "pageview",
+      "search",
+    ]);
     expect([...s.column(1).tags]).toEqual([Tag.NUMBER, Tag.NUMBER, Tag.ABSENT, Tag.NUMBER]);
     expect([...s.column(1).nums]).toEqual([19.99, 5, 0, 123456.789]);
     expect([...s.column(2).tags]).toEqual([Tag.NULL, Tag.NULL, Tag.ABSENT, Tag.ABSENT]);
@@ -154,13 +247,17 @@ describe("openBlock", () => {
     const s = r.scan([SystemField.name, r.keyId("country"), r.keyId("price")]);
     s.whereStrIn(0, [r.stringId("purchase")]);
     expect(s.selected()).toBe(2);
-    const rows = s.aggregate(1, 2).map((g) => ({ country: r.string(g.sid), sum: g.sum, n: g.count }));
+    const rows = s
+      .aggregate(1, 2)
+      .map((g) => ({ country: r.string(g.sid), sum: g.sum, n: g.count }));
     expect(rows.sort((a, b) => a.country.localeCompare(b.country))).toEqual([
       { country: "CA", sum: 5, n: 1 },
       { country: "US", sum: 19.99, n: 1 },
     ]);
     s.whereNum(2, "gt", 10);
-    expect(s.aggregate(null, 2)).toEqual([{ sid: -1, count: 1, valueCount: 1, sum: 19.99, min: 19.99, max: 19.99 }]);
+    expect(s.aggregate(null, 2)).toEqual([
+      { sid: -1, count: 1, valueCount: 1, sum: 19.99, min: 19.99, max: 19.99 },
+    ]);
   });
 
   it("refuses to project a field the block does not have", () => {

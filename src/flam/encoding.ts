@@ -20,10 +20,17 @@ export const Enc = {
 /** Record bytes taken by an encoding, or -1 if the code is not a v1 encoding. */
 export function encWidth(enc: number): number {
   switch (enc) {
-    case 0x00: case 0x01: case 0x02: case 0x40: return 0;
-    case 0x03: return 1;
-    case 0x30: return 8;
-    case 0x50: return 16;
+    case 0x00:
+    case 0x01:
+    case 0x02:
+    case 0x40:
+      return 0;
+    case 0x03:
+      return 1;
+    case 0x30:
+      return 8;
+    case 0x50:
+      return 16;
   }
   const family = enc & 0xf0;
   const w = enc & 0x0f;

@@ -3,7 +3,9 @@ import { flattenProperties, MAX_DEPTH } from "./flatten.ts";
 
 describe("flattenProperties", () => {
   it("turns nested objects into dotted keys and keeps scalar arrays", () => {
-    expect(flattenProperties({ cart: { total: 10, items: ["a", 2, null] }, x: null, ok: true })).toEqual({
+    expect(
+      flattenProperties({ cart: { total: 10, items: ["a", 2, null] }, x: null, ok: true }),
+    ).toEqual({
       "cart.total": 10,
       "cart.items": ["a", 2, null],
       x: null,
@@ -12,7 +14,9 @@ describe("flattenProperties", () => {
   });
 
   it("keeps arrays of objects as JSON text, and drops what JSON drops", () => {
-    expect(flattenProperties({ items: [{ sku: "A" }], u: undefined, f: () => 1 })).toEqual({ items: '[{"sku":"A"}]' });
+    expect(flattenProperties({ items: [{ sku: "A" }], u: undefined, f: () => 1 })).toEqual({
+      items: '[{"sku":"A"}]',
+    });
   });
 
   it("turns non-finite numbers into null, as JSON does", () => {

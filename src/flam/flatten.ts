@@ -14,19 +14,30 @@ export const MAX_DEPTH = 8;
  * flattenProperties({ cart: { total: 10, items: ["a", "b"] }, x: null })
  * // { "cart.total": 10, "cart.items": ["a", "b"], x: null }
  */
-export function flattenProperties(input: Readonly<Record<string, unknown>>): Record<string, PropertyValue> {
+export function flattenProperties(
+  input: Readonly<Record<string, unknown>>,
+): Record<string, PropertyValue> {
   const out: Record<string, PropertyValue> = {};
   walk(input, "", 1, out);
   return out;
 }
 
-function walk(obj: Readonly<Record<string, unknown>>, prefix: string, depth: number, out: Record<string, PropertyValue>): void {
+function walk(
+  obj: Readonly<Record<string, unknown>>,
+  prefix: string,
+  depth: number,
+  out: Record<string, PropertyValue>,
+): void {
   for (const [k, v] of Object.entries(obj)) {
     const key = prefix + k;
     if (v === undefined || typeof v === "function" || typeof v === "symbol") continue; // as JSON.stringify drops them
     if (isScalar(v)) out[key] = typeof v === "number" && !Number.isFinite(v) ? null : v;
-    else if (typeof v === "bigint") out[key] = Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
-    else if (Array.isArray(v)) out[key] = v.every(isScalar) ? v.map((x) => (typeof x === "number" && !Number.isFinite(x) ? null : x)) : JSON.stringify(v);
+    else if (typeof v === "bigint")
+      out[key] = Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+    else if (Array.isArray(v))
+      out[key] = v.every(isScalar)
+        ? v.map((x) => (typeof x === "number" && !Number.isFinite(x) ? null : x))
+        : JSON.stringify(v);
     else if (depth >= MAX_DEPTH) out[key] = JSON.stringify(v);
     else walk(v as Record<string, unknown>, `${key}.`, depth + 1, out);
   }

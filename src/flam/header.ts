@@ -33,10 +33,14 @@ export interface BlockHeader {
 export function readHeader(bytes: Uint8Array): BlockHeader {
   const n = bytes.length;
   for (let i = 0; i < 4 && i < n; i++) {
-    if (bytes[i] !== L.MAGIC[i]) throw new FlamCorruptError("BAD_MAGIC", "not a FlaM block (magic is not 'FLaM')");
+    if (bytes[i] !== L.MAGIC[i])
+      throw new FlamCorruptError("BAD_MAGIC", "not a FlaM block (magic is not 'FLaM')");
   }
   if (n >= 5 && bytes[4] !== L.VERSION) {
-    throw new FlamCorruptError("UNSUPPORTED_VERSION", `block version ${bytes[4]} is not supported by this reader (supports ${L.VERSION})`);
+    throw new FlamCorruptError(
+      "UNSUPPORTED_VERSION",
+      `block version ${bytes[4]} is not supported by this reader (supports ${L.VERSION})`,
+    );
   }
   if (n < 16) throw new FlamTruncatedError(`block header needs 16 bytes, got ${n}`);
   const v = new DataView(bytes.buffer, bytes.byteOffset, n);
@@ -45,10 +49,15 @@ export function readHeader(bytes: Uint8Array): BlockHeader {
   }
   const blockLength = v.getUint32(8, true);
   if (blockLength < L.HEADER_SIZE || blockLength > L.MAX_BLOCK_BYTES) {
-    throw new FlamCorruptError("BAD_LENGTH", `block length ${blockLength} is outside [${L.HEADER_SIZE}, ${L.MAX_BLOCK_BYTES}]`);
+    throw new FlamCorruptError(
+      "BAD_LENGTH",
+      `block length ${blockLength} is outside [${L.HEADER_SIZE}, ${L.MAX_BLOCK_BYTES}]`,
+    );
   }
-  if (n < blockLength) throw new FlamTruncatedError(`block needs ${blockLength} bytes, got ${n}`, blockLength);
-  if (n > blockLength) throw new FlamCorruptError("BAD_LENGTH", `block is ${blockLength} bytes but ${n} were given`);
+  if (n < blockLength)
+    throw new FlamTruncatedError(`block needs ${blockLength} bytes, got ${n}`, blockLength);
+  if (n > blockLength)
+    throw new FlamCorruptError("BAD_LENGTH", `block is ${blockLength} bytes but ${n} were given`);
   return {
     blockLength,
     checksum: v.getUint32(12, true),
@@ -67,14 +76,22 @@ export function readHeader(bytes: Uint8Array): BlockHeader {
 
 /** Checks counts, times and offsets (step 8); call after the checksum matched. */
 export function checkHeader(h: BlockHeader): void {
-  if (h.eventCount > L.MAX_EVENTS) throw new FlamCorruptError("LIMIT", `${h.eventCount} events exceed ${L.MAX_EVENTS}`);
-  if (h.keyCount > L.MAX_KEYS) throw new FlamCorruptError("LIMIT", `${h.keyCount} keys exceed ${L.MAX_KEYS}`);
-  if (h.stringCount > L.MAX_STRINGS) throw new FlamCorruptError("LIMIT", `${h.stringCount} strings exceed ${L.MAX_STRINGS}`);
-  if (h.shapeCount > L.MAX_SHAPES) throw new FlamCorruptError("LIMIT", `${h.shapeCount} shapes exceed ${L.MAX_SHAPES}`);
+  if (h.eventCount > L.MAX_EVENTS)
+    throw new FlamCorruptError("LIMIT", `${h.eventCount} events exceed ${L.MAX_EVENTS}`);
+  if (h.keyCount > L.MAX_KEYS)
+    throw new FlamCorruptError("LIMIT", `${h.keyCount} keys exceed ${L.MAX_KEYS}`);
+  if (h.stringCount > L.MAX_STRINGS)
+    throw new FlamCorruptError("LIMIT", `${h.stringCount} strings exceed ${L.MAX_STRINGS}`);
+  if (h.shapeCount > L.MAX_SHAPES)
+    throw new FlamCorruptError("LIMIT", `${h.shapeCount} shapes exceed ${L.MAX_SHAPES}`);
   if (Number.isNaN(h.minTime) || Number.isNaN(h.maxTime) || h.minTime > h.maxTime) {
     throw new FlamCorruptError("BAD_HEADER", "time range is invalid");
   }
-  if (h.eventCount === 0 ? h.shapeCount !== 0 || h.minTime !== 0 || h.maxTime !== 0 : h.shapeCount === 0) {
+  if (
+    h.eventCount === 0
+      ? h.shapeCount !== 0 || h.minTime !== 0 || h.maxTime !== 0
+      : h.shapeCount === 0
+  ) {
     throw new FlamCorruptError("BAD_HEADER", "event and shape counts disagree");
   }
   if (

@@ -6,7 +6,23 @@ export { FlamEncodeError } from "./encode-error.ts";
 export { flattenProperties, MAX_DEPTH } from "./flatten.ts";
 export { openBlock } from "./decode-block.ts";
 export { readHeader, type BlockHeader } from "./header.ts";
-export { FlamCorruptError, FlamTruncatedError, FlamErrorCode, flamError, type FlamDecodeError, type FlamCorruptCode } from "./errors.ts";
-export { Tag, type BlockReader, type FullBlockReader, type Column, type FieldRef, type GroupRow, type NumOp, type Scan } from "./block-reader.ts";
+export {
+  FlamCorruptError,
+  FlamTruncatedError,
+  FlamErrorCode,
+  flamError,
+  type FlamDecodeError,
+  type FlamCorruptCode,
+} from "./errors.ts";
+export {
+  Tag,
+  type BlockReader,
+  type FullBlockReader,
+  type Column,
+  type FieldRef,
+  type GroupRow,
+  type NumOp,
+  type Scan,
+} from "./block-reader.ts";
 export { xxh32 } from "./xxh32.ts";
 export * as limits from "./limits.ts";

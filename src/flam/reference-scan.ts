@@ -16,17 +16,37 @@ export class ReferenceScan implements Scan {
     const n = block.eventCount;
     this.rows = n;
     this.mask = new Uint8Array(n).fill(1);
-    this.cols = fields.map(() => ({ tags: new Uint8Array(n), nums: new Float64Array(n), sids: new Uint32Array(n) }));
+    this.cols = fields.map(() => ({
+      tags: new Uint8Array(n),
+      nums: new Float64Array(n),
+      sids: new Uint32Array(n),
+    }));
     for (let i = 0; i < n; i++) {
       const shape = block.shapes[block.recShape[i]!]!;
       const at = block.recOffset[i]!;
       fields.forEach((field, c) => {
         const col = this.cols[c]! as { tags: Uint8Array; nums: Float64Array; sids: Uint32Array };
-        if (field === SystemField.name) { col.tags[i] = Tag.STRING; col.sids[i] = shape.nameId; return; }
-        if (field === SystemField.visitor) { col.tags[i] = Tag.STRING; col.sids[i] = block.raw(shape.visitor, at); return; }
+        if (field === SystemField.name) {
+          col.tags[i] = Tag.STRING;
+          col.sids[i] = shape.nameId;
+          return;
+        }
+        if (field === SystemField.visitor) {
+          col.tags[i] = Tag.STRING;
+          col.sids[i] = block.raw(shape.visitor, at);
+          return;
+        }
         const time = block.minTime + block.raw(shape.time, at);
-        if (field === SystemField.time) { col.tags[i] = Tag.NUMBER; col.nums[i] = time; return; }
-        if (field === SystemField.receivedAt) { col.tags[i] = Tag.NUMBER; col.nums[i] = time + block.raw(shape.received, at); return; }
+        if (field === SystemField.time) {
+          col.tags[i] = Tag.NUMBER;
+          col.nums[i] = time;
+          return;
+        }
+        if (field === SystemField.receivedAt) {
+          col.tags[i] = Tag.NUMBER;
+          col.nums[i] = time + block.raw(shape.received, at);
+          return;
+        }
         const f = shape.slots.get(field);
         if (f !== undefined && block.present(shape, f, at)) project(block, f, at, col, i);
       });
@@ -51,7 +71,8 @@ export class ReferenceScan implements Scan {
   whereNum(i: number, op: NumOp, v: number): void {
     const { tags, nums } = this.column(i);
     const test = COMPARE[op];
-    for (let r = 0; r < this.rows; r++) if (!(tags[r] === Tag.NUMBER && test(nums[r]!, v))) this.mask[r] = 0;
+    for (let r = 0; r < this.rows; r++)
+      if (!(tags[r] === Tag.NUMBER && test(nums[r]!, v))) this.mask[r] = 0;
   }
 
   wherePresent(i: number, present: boolean): void {
@@ -104,13 +125,30 @@ const COMPARE: Record<NumOp, (a: number, b: number) => boolean> = {
   gte: (a, b) => a >= b,
 };
 
-function project(block: ReferenceBlock, f: FieldLayout, at: number, col: { tags: Uint8Array; nums: Float64Array; sids: Uint32Array }, i: number): void {
+function project(
+  block: ReferenceBlock,
+  f: FieldLayout,
+  at: number,
+  col: { tags: Uint8Array; nums: Float64Array; sids: Uint32Array },
+  i: number,
+): void {
   const e = f.enc;
   const family = e & 0xf0;
   if (e === Enc.NULL) col.tags[i] = Tag.NULL;
-  else if (e === Enc.FALSE || e === Enc.TRUE || e === Enc.BOOL) { col.tags[i] = Tag.BOOL; col.nums[i] = block.raw(f, at); }
-  else if (e === Enc.STR_CONST || family === Enc.STR) { col.tags[i] = Tag.STRING; col.sids[i] = block.raw(f, at); }
-  else if (family === Enc.JSON) { col.tags[i] = Tag.ARRAY; col.sids[i] = block.raw(f, at); }
-  else if (family === Enc.DEC) { col.tags[i] = Tag.NUMBER; col.nums[i] = block.raw(f, at) / POW10[f.param]!; }
-  else { col.tags[i] = Tag.NUMBER; col.nums[i] = block.raw(f, at); }
+  else if (e === Enc.FALSE || e === Enc.TRUE || e === Enc.BOOL) {
+    col.tags[i] = Tag.BOOL;
+    col.nums[i] = block.raw(f, at);
+  } else if (e === Enc.STR_CONST || family === Enc.STR) {
+    col.tags[i] = Tag.STRING;
+    col.sids[i] = block.raw(f, at);
+  } else if (family === Enc.JSON) {
+    col.tags[i] = Tag.ARRAY;
+    col.sids[i] = block.raw(f, at);
+  } else if (family === Enc.DEC) {
+    col.tags[i] = Tag.NUMBER;
+    col.nums[i] = block.raw(f, at) / POW10[f.param]!;
+  } else {
+    col.tags[i] = Tag.NUMBER;
+    col.nums[i] = block.raw(f, at);
+  }
 }

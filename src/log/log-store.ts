@@ -57,5 +57,8 @@ export interface LogStore {
 /** True when a block's time range overlaps `range`. */
 export function overlaps(meta: BlockMeta, range: TimeRange | undefined): boolean {
   if (range === undefined) return true;
-  return (range.from === undefined || meta.maxTime >= range.from) && (range.to === undefined || meta.minTime <= range.to);
+  return (
+    (range.from === undefined || meta.maxTime >= range.from) &&
+    (range.to === undefined || meta.minTime <= range.to)
+  );
 }

@@ -7,7 +7,12 @@ import { makeEvents } from "../../test/conformance/log-store.case.ts";
 
 async function ids(log: Log): Promise<string[]> {
   const out: string[] = [];
-  for await (const b of log.read()) out.push(...openBlock(b.bytes).events().map((e) => e.id));
+  for await (const b of log.read())
+    out.push(
+      ...openBlock(b.bytes)
+        .events()
+        .map((e) => e.id),
+    );
   return out;
 }
 
@@ -23,7 +28,11 @@ describe("Log", () => {
   });
 
   it("splits a batch larger than one block into several tail segments", async () => {
-    const log = await Log.open(new MemoryLogStore(), { maxBlockBytes: 2048, sealEvents: 1e9, sealBytes: 1e9 });
+    const log = await Log.open(new MemoryLogStore(), {
+      maxBlockBytes: 2048,
+      sealEvents: 1e9,
+      sealBytes: 1e9,
+    });
     const r = await log.append(makeEvents(200));
     expect(r.offsets).toHaveLength(200);
     expect(log.tailSize.segments).toBeGreaterThan(1);
@@ -68,7 +77,11 @@ describe("Log", () => {
     await log.seal();
     const rest: StoredBlock[] = [];
     for await (const b of reader) rest.push(b);
-    const seen = [first.value!, ...rest].flatMap((b) => openBlock(b.bytes).events().map((e) => e.id));
+    const seen = [first.value!, ...rest].flatMap((b) =>
+      openBlock(b.bytes)
+        .events()
+        .map((e) => e.id),
+    );
     expect(seen).toEqual(["e-0", "e-1", "e-2", "e-3"]);
     expect(log.tailSize.events).toBe(0);
   });

@@ -4,8 +4,20 @@
  * enough events or bytes, its segments are merged into one sealed block, atomically. Everything
  * else (profiles, trigger state, indexes) is derived from the log and can be rebuilt from it.
  */
-import { BlockBuilder, FlamEncodeError, openBlock, readHeader, type FlamEvent } from "../flam/index.ts";
-import { overlaps, type BlockMeta, type LogStore, type StoredBlock, type TimeRange } from "./log-store.ts";
+import {
+  BlockBuilder,
+  FlamEncodeError,
+  openBlock,
+  readHeader,
+  type FlamEvent,
+} from "../flam/index.ts";
+import {
+  overlaps,
+  type BlockMeta,
+  type LogStore,
+  type StoredBlock,
+  type TimeRange,
+} from "./log-store.ts";
 
 /** Options of a log. */
 export interface LogOptions {
@@ -23,7 +35,8 @@ const DEFAULTS: LogOptions = {
   sealEvents: 8192,
   sealBytes: 512 * 1024,
   maxBlockBytes: 1.5 * 1024 * 1024,
-  onError: (error) => console.error("flamingo log: sealing failed; the tail keeps the events", error),
+  onError: (error) =>
+    console.error("flamingo log: sealing failed; the tail keeps the events", error),
 };
 
 /** One event the log refused, by its index in the appended batch. */
@@ -58,7 +71,12 @@ export class Log {
   private next: number;
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(store: LogStore, options: LogOptions, sealed: BlockMeta[], tail: StoredBlock[]) {
+  private constructor(
+    store: LogStore,
+    options: LogOptions,
+    sealed: BlockMeta[],
+    tail: StoredBlock[],
+  ) {
     this.store = store;
     this.options = options;
     this.sealedMetas = sealed;
@@ -173,7 +191,10 @@ export class Log {
       }
     }
     if (builder.count > 0) flush();
-    await this.store.seal(blocks, segments.map((s) => s.meta.first));
+    await this.store.seal(
+      blocks,
+      segments.map((s) => s.meta.first),
+    );
     this.sealedMetas = [...this.sealedMetas, ...blocks.map((b) => b.meta)];
     this.segments = this.segments.filter((s) => !segments.includes(s));
   }
@@ -198,5 +219,11 @@ function tryAppend(builder: BlockBuilder, event: FlamEvent): FlamEncodeError | u
 
 function metaOf(first: number, bytes: Uint8Array): BlockMeta {
   const h = readHeader(bytes);
-  return { first, count: h.eventCount, minTime: h.minTime, maxTime: h.maxTime, bytes: bytes.length };
+  return {
+    first,
+    count: h.eventCount,
+    minTime: h.minTime,
+    maxTime: h.maxTime,
+    bytes: bytes.length,
+  };
 }

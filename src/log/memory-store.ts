@@ -2,7 +2,13 @@
  * The in-memory LogStore: the reference adapter, used by tests and by the browser before an
  * IndexedDB store exists. It copies bytes in and out so callers cannot mutate stored blocks.
  */
-import { overlaps, type BlockMeta, type LogStore, type StoredBlock, type TimeRange } from "./log-store.ts";
+import {
+  overlaps,
+  type BlockMeta,
+  type LogStore,
+  type StoredBlock,
+  type TimeRange,
+} from "./log-store.ts";
 
 /**
  * @example
@@ -29,12 +35,15 @@ export class MemoryLogStore implements LogStore {
   }
 
   async appendTail(segment: StoredBlock): Promise<void> {
-    if (this.segments.has(segment.meta.first)) throw new Error(`tail segment ${segment.meta.first} already exists`);
+    if (this.segments.has(segment.meta.first))
+      throw new Error(`tail segment ${segment.meta.first} already exists`);
     this.segments.set(segment.meta.first, copy(segment));
   }
 
   async seal(blocks: readonly StoredBlock[], replaces: readonly number[]): Promise<void> {
-    for (const b of blocks) if (this.sealed.has(b.meta.first)) throw new Error(`sealed block ${b.meta.first} already exists`);
+    for (const b of blocks)
+      if (this.sealed.has(b.meta.first))
+        throw new Error(`sealed block ${b.meta.first} already exists`);
     for (const b of blocks) this.sealed.set(b.meta.first, copy(b));
     for (const first of replaces) this.segments.delete(first);
   }

@@ -27,7 +27,16 @@ export function makeEvents(n: number, start = 0, at = T0): FlamEvent[] {
 function stored(first: number, events: FlamEvent[]): StoredBlock {
   const bytes = encodeBlock(events);
   const h = readHeader(bytes);
-  return { meta: { first, count: h.eventCount, minTime: h.minTime, maxTime: h.maxTime, bytes: bytes.length }, bytes };
+  return {
+    meta: {
+      first,
+      count: h.eventCount,
+      minTime: h.minTime,
+      maxTime: h.maxTime,
+      bytes: bytes.length,
+    },
+    bytes,
+  };
 }
 
 async function allEvents(log: Log, range?: { from?: number; to?: number }): Promise<FlamEvent[]> {
@@ -65,7 +74,11 @@ export function describeLogStore(adapter: string, open: (name: string) => Promis
 
     it("seals atomically: the blocks appear and the segments they replace are gone", async () => {
       const s = await open(fresh());
-      const segs = [stored(0, makeEvents(3)), stored(3, makeEvents(2, 3)), stored(5, makeEvents(1, 5))];
+      const segs = [
+        stored(0, makeEvents(3)),
+        stored(3, makeEvents(2, 3)),
+        stored(5, makeEvents(1, 5)),
+      ];
       for (const seg of segs) await s.appendTail(seg);
       const block = stored(0, makeEvents(5));
       await s.seal([block], [0, 3]);
@@ -79,7 +92,8 @@ export function describeLogStore(adapter: string, open: (name: string) => Promis
       const early = stored(0, makeEvents(2, 0, T0));
       const late = stored(2, makeEvents(2, 0, T0 + 10 * HOUR));
       await s.seal([late, early], []);
-      const firsts = async (from?: number, to?: number) => (await s.blocks({ from, to })).map((m: BlockMeta) => m.first);
+      const firsts = async (from?: number, to?: number) =>
+        (await s.blocks({ from, to })).map((m: BlockMeta) => m.first);
       expect(await firsts()).toEqual([0, 2]);
       expect(await firsts(T0 + 5 * HOUR)).toEqual([2]);
       expect(await firsts(undefined, T0 + 5 * HOUR)).toEqual([0]);
@@ -113,10 +127,16 @@ export function describeLogStore(adapter: string, open: (name: string) => Promis
         for (let i = 0; i < 25; i += 3) {
           const r = await log.append(makeEvents(3, i));
           expect(r.rejected).toEqual([]);
-          expect((await allEvents(log)).map((e) => e.id)).toEqual(makeEvents(i + 3).map((e) => e.id));
+          expect((await allEvents(log)).map((e) => e.id)).toEqual(
+            makeEvents(i + 3).map((e) => e.id),
+          );
         }
         const metas = log.metas();
-        expect(metas.filter((m, i) => i < metas.length - 1).every((m, i) => m.first + m.count === metas[i + 1]!.first)).toBe(true);
+        expect(
+          metas
+            .filter((m, i) => i < metas.length - 1)
+            .every((m, i) => m.first + m.count === metas[i + 1]!.first),
+        ).toBe(true);
         expect(log.tailSize.events).toBeLessThan(10);
       });
 

@@ -44,7 +44,15 @@ export interface FlamExports {
 export const ScanHeader = { ROWS: 1, STRIDE: 3, MASK: 4, TAGS: 5, NUMS: 6, SIDS: 7 } as const;
 
 /** One `aggregate` row (assembly/aggregate.ts): 40 bytes. */
-export const GroupLayout = { SIZE: 40, SID: 0, COUNT: 4, VALUE_COUNT: 8, SUM: 16, MIN: 24, MAX: 32 } as const;
+export const GroupLayout = {
+  SIZE: 40,
+  SID: 0,
+  COUNT: 4,
+  VALUE_COUNT: 8,
+  SUM: 16,
+  MIN: 24,
+  MAX: 32,
+} as const;
 
 /** Not a block error: the arena could not grow (assembly/errors.ts). */
 export const OUT_OF_MEMORY = 100;

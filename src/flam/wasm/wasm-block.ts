@@ -61,15 +61,23 @@ export class WasmBlock implements BlockReader {
     }
     const ex = this.flam.exports;
     const p = ex.stringText(this.d, sid);
-    return this.flam.decoder.decode(this.flam.views.u8.subarray(p, p + ex.stringLength(this.d, sid)));
+    return this.flam.decoder.decode(
+      this.flam.views.u8.subarray(p, p + ex.stringLength(this.d, sid)),
+    );
   }
 
   scan(fields: readonly FieldRef[]): Scan {
     this.check();
     for (const f of fields) {
-      const system = f === SystemField.visitor || f === SystemField.name || f === SystemField.time || f === SystemField.receivedAt;
+      const system =
+        f === SystemField.visitor ||
+        f === SystemField.name ||
+        f === SystemField.time ||
+        f === SystemField.receivedAt;
       if (!system && !(Number.isInteger(f) && f >= 0 && f < this.keyCount)) {
-        throw new RangeError(`field ${f} is not a key id of this block or a projectable system field`);
+        throw new RangeError(
+          `field ${f} is not a key id of this block or a projectable system field`,
+        );
       }
     }
     const ex = this.flam.exports;

@@ -116,7 +116,8 @@ export class WasmScan implements Scan {
   /** Throws unless the scan is usable and `i` is one of its columns. */
   private check(i: number): void {
     this.alive();
-    if (!(Number.isInteger(i) && i >= 0 && i < this.fields)) throw new RangeError(`column ${i} was not projected`);
+    if (!(Number.isInteger(i) && i >= 0 && i < this.fields))
+      throw new RangeError(`column ${i} was not projected`);
   }
 
   private alive(): void {
