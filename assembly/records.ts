@@ -61,17 +61,17 @@ export function checkRecords(d: usize, base: usize, p: usize, end: usize, count:
     let bitmapBytes = load<u32>(sh, S_BITMAP_BYTES);
     if (bitmapBytes != 0) {
       let last = <u32>load<u8>(p + idWidth + bitmapBytes - 1);
-      if (last >> (load<u32>(sh, S_OPT_COUNT) - ((bitmapBytes - 1) << 3)) != 0) return code(at);
+      if (last >> (load<u32>(sh, S_OPT_COUNT) - ((bitmapBytes - 1) << 3)) != 0) return code(at + 1);
     }
     // time = minTime + UINT w, <= maxTime; receivedAt = time + INT w
     let t = loadUnsigned(p + <usize>load<u32>(sh, S_TIME_OFF), load<u8>(sh, S_TIME_ENC) & 0x0f);
-    if (t > <u64>MAX_SAFE) return code(at);
+    if (t > <u64>MAX_SAFE) return code(at + 2);
     let time = minTime + <i64>t;
-    if (time > maxTime) return code(at);
+    if (time > maxTime) return code(at + 3);
     let delta = loadSigned(p + <usize>load<u32>(sh, S_RECEIVED_OFF), load<u8>(sh, S_RECEIVED_ENC) & 0x0f);
-    if (delta > MAX_SAFE || delta < -MAX_SAFE) return code(at);
+    if (delta > MAX_SAFE || delta < -MAX_SAFE) return code(at + 4);
     let received = time + delta;
-    if (received > MAX_SAFE || received < -MAX_SAFE) return code(at);
+    if (received > MAX_SAFE || received < -MAX_SAFE) return code(at + 5);
     // The fields whose bytes can be out of range.
     let checks = <usize>load<u32>(sh, S_CHECKS);
     let n = load<u32>(sh, S_CHECK_COUNT);
@@ -82,9 +82,9 @@ export function checkRecords(d: usize, base: usize, p: usize, end: usize, count:
       let opt = load<i32>(c, C_OPT);
       if (opt >= 0 && ((<u32>load<u8>(p + idWidth + (opt >> 3)) >> (opt & 7)) & 1) == 0) {
         // An absent optional slot: its bytes are all 0, its value is not checked.
-        if (loadUnsigned(v, load<u32>(c, C_WIDTH)) != 0) return code(at);
+        if (loadUnsigned(v, load<u32>(c, C_WIDTH)) != 0) return code(<u32>(v - base));
       } else if (!valueInRange(v, enc, stringCount)) {
-        return code(at);
+        return code(<u32>(v - base));
       }
     }
     p += size;
@@ -92,7 +92,7 @@ export function checkRecords(d: usize, base: usize, p: usize, end: usize, count:
   return p == end ? OK : code(<u32>(p - base));
 }
 
-/** §6 value rules for the encodings `needsCheck` lists. */
+/** §6 value rules of a present field (optional slots of any encoding come here too). */
 function valueInRange(v: usize, enc: u8, stringCount: u32): bool {
   if (enc == ENC_BOOL) return load<u8>(v) <= 1; // 00 false, 01 true
   if (enc == ENC_F64) {
@@ -102,14 +102,15 @@ function valueInRange(v: usize, enc: u8, stringCount: u32): bool {
   let family = enc & 0xf0;
   let w = enc & 0x0f;
   if (family == FAMILY_INT || family == FAMILY_DEC) {
-    // 8-byte integers and mantissas: |v| <= 2^53 - 1
+    // 8-byte integers and mantissas: |v| <= 2^53 - 1; narrower ones always are
+    if (w != 8) return true;
     let x = load<i64>(v);
     return x <= MAX_SAFE && x >= -MAX_SAFE;
   }
   if (family == FAMILY_STR || family == FAMILY_JSON) {
     return <u32>loadUnsigned(v, w) < stringCount;
   }
-  return true; // INT and DEC below 8 bytes: every value is in range
+  return true;
 }
 
 @inline function code(at: u32): i32 {
