@@ -289,3 +289,107 @@ describe("the WASM FlaM decoder rejects invalid bytes like the reference", () =>
     }
   });
 });
+
+describe("the WASM binding", () => {
+  const block = () => encodeBlock(randomEvents(31, 500, { names: 3, keys: 8 }));
+
+  it("copies the input, so changing the bytes after open changes nothing", () => {
+    const b = block();
+    const ref = openBlock(b.slice());
+    const w = flam.open(b);
+    b.fill(0);
+    expect(diffReaders(w, ref, keyCountOf(ref))).toBeNull();
+  });
+
+  it("frees every block and scan on clear() and reuses the same memory", () => {
+    const b = block();
+    const openAll = () => {
+      for (let i = 0; i < 20; i++) flam.open(b).scan([-3, -4, 0]);
+      return flam.exports.mark();
+    };
+    flam.clear();
+    const empty = flam.exports.mark();
+    const top = openAll();
+    const size = flam.exports.memory.buffer.byteLength;
+    flam.clear();
+    expect(flam.exports.mark()).toBe(empty);
+    expect(openAll()).toBe(top);
+    expect(flam.exports.memory.buffer.byteLength).toBe(size);
+  });
+
+  it("refuses blocks and scans used after clear() or release()", () => {
+    const w = flam.open(block());
+    const s = w.scan([-3]);
+    const t = w.scan([-3]);
+    t.release();
+    expect(() => t.selected()).toThrow(/released/);
+    flam.clear();
+    expect(() => w.stringId("US")).toThrow(/clear/);
+    expect(() => w.scan([-3])).toThrow(/clear/);
+    expect(() => s.column(0)).toThrow(/clear/);
+    s.release(); // harmless after clear
+  });
+
+  it("gives a released scan's memory back once the newer scans are released too", () => {
+    const b = block();
+    const ref = openBlock(b);
+    const w = flam.open(b);
+    const start = flam.exports.mark();
+    const first = w.scan([-3, 0]);
+    const second = w.scan([-4, 1]);
+    first.release();
+    expect(flam.exports.mark()).toBeGreaterThan(start);
+    expect(diffColumns(second.column(1), ref.scan([-4, 1]).column(1))).toBeNull();
+    second.release();
+    expect(flam.exports.mark()).toBe(start);
+  });
+
+  it("re-creates its views after memory grows, so earlier scans stay readable", () => {
+    const small = block();
+    const ref = openBlock(small);
+    const s = flam.open(small).scan([-2, 0, 1]);
+    const before = flam.exports.memory.buffer;
+    const big = encodeBlock(Array.from({ length: 20_000 }, (_, i) => one({ id: `i${i}`, visitor: `v${i}`, properties: { x: i } })));
+    // Memory only grows: keep opening until it does (earlier tests may have grown it already).
+    for (let i = 0; i < 1000 && flam.exports.memory.buffer === before; i++) flam.open(big).scan([-2, -3, -4, -5, 0]);
+    expect(flam.exports.memory.buffer).not.toBe(before);
+    const rs = ref.scan([-2, 0, 1]);
+    for (let i = 0; i < 3; i++) expect(diffColumns(s.column(i), rs.column(i))).toBeNull();
+    expect(s.aggregate(0, 1)).toEqual(rs.aggregate(0, 1));
+  });
+
+  it("throws RangeError for unknown fields, columns and string ids, as the reference does", () => {
+    const b = block();
+    const ref = openBlock(b);
+    const w = flam.open(b);
+    const keyCount = keyCountOf(ref);
+    for (const fields of [[-1], [-6], [keyCount], [0.5], [NaN]]) {
+      expect(() => ref.scan(fields)).toThrow(RangeError);
+      expect(() => w.scan(fields)).toThrow(RangeError);
+    }
+    const ws = w.scan([0, 1]);
+    const rs = ref.scan([0, 1]);
+    for (const i of [2, -1, 0.5]) {
+      expect(() => rs.column(i)).toThrow(RangeError);
+      expect(() => ws.column(i)).toThrow(RangeError);
+      expect(() => ws.aggregate(i, null)).toThrow(RangeError);
+    }
+    for (const sid of [-1, 1e9, 0.5]) {
+      expect(() => ref.string(sid)).toThrow(RangeError);
+      expect(() => w.string(sid)).toThrow(RangeError);
+    }
+  });
+
+  it("finds no key or string for lone surrogates, over-long texts or another namespace", () => {
+    const b = encodeBlock([one({ properties: { "\uFFFD": "\uFFFD", k: "x".repeat(65_535) } })]);
+    const ref = openBlock(b);
+    const w = flam.open(b);
+    for (const text of ["\uD800", "a\uDC00", "x".repeat(65_536), "\uFFFD"]) {
+      expect(w.stringId(text)).toBe(ref.stringId(text));
+      expect(w.keyId(text)).toBe(ref.keyId(text));
+    }
+    expect(w.stringId("x".repeat(65_535))).toBe(ref.stringId("x".repeat(65_535)));
+    expect(w.keyId("k", 1)).toBe(-1);
+    expect(w.keyId("k", 2 as 0)).toBe(ref.keyId("k", 2 as 0));
+  });
+});
