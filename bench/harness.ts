@@ -1,0 +1,99 @@
+/**
+ * Timing for the benchmarks: a warm-up run, then timed runs until both a minimum count and a
+ * minimum time are reached (or a time budget runs out), reporting the median. Every run's result,
+ * warm-up included, goes through `check`, outside the timed region, so a fast wrong answer fails
+ * the bench instead of winning it.
+ */
+
+export interface MeasureOptions {
+  /** Runs before timing starts. Defaults to 1. */
+  warmup: number;
+  /** Timed runs to reach at least. Defaults to 7. */
+  minRuns: number;
+  /** Time to spend at least, in ms, when runs are fast. Defaults to 1000. */
+  minTimeMs: number;
+  /** Stop adding runs past this many. Defaults to 100. */
+  maxRuns: number;
+  /** Stop after this much timed work in ms once 3 runs are done, even below `minRuns`. Defaults to 10000. */
+  budgetMs: number;
+}
+
+export interface Measurement {
+  medianMs: number;
+  runs: number;
+  /** Every timed run in ms, in the order run. */
+  samplesMs: number[];
+}
+
+const DEFAULTS: MeasureOptions = {
+  warmup: 1,
+  minRuns: 7,
+  minTimeMs: 1000,
+  maxRuns: 100,
+  budgetMs: 10_000,
+};
+
+/** Thrown when a timed run returns a wrong answer; the bench stops rather than report it. */
+export class WrongAnswerError extends Error {
+  constructor(what: string, problem: string) {
+    super(`${what} returned a wrong answer: ${problem}`);
+    this.name = "WrongAnswerError";
+  }
+}
+
+/**
+ * Times `run` and returns the median; `check` returns null for a right answer or a description
+ * of what is wrong, which aborts with a `WrongAnswerError`.
+ *
+ * @example
+ * const m = await measure("ndjson q1", () => s.q1(data), (r) => diffAnswers(r, expected));
+ * const eventsPerSec = events.length / (m.medianMs / 1000);
+ */
+export async function measure<T>(
+  what: string,
+  run: () => T | Promise<T>,
+  check: (result: T) => string | null,
+  options: Readonly<Partial<MeasureOptions>> = {},
+): Promise<Measurement> {
+  const o = { ...DEFAULTS, ...options };
+  const verify = (result: T): void => {
+    const problem = check(result);
+    if (problem !== null) throw new WrongAnswerError(what, problem);
+  };
+  for (let i = 0; i < o.warmup; i++) verify(await run());
+
+  const samplesMs: number[] = [];
+  let spentMs = 0;
+  while (samplesMs.length < o.maxRuns) {
+    collectGarbage();
+    const start = performance.now();
+    const result = await run();
+    const ms = performance.now() - start;
+    verify(result);
+    samplesMs.push(ms);
+    spentMs += ms;
+    const enough = samplesMs.length >= o.minRuns && spentMs >= o.minTimeMs;
+    const overBudget = samplesMs.length >= 3 && spentMs >= o.budgetMs;
+    if (enough || overBudget) break;
+  }
+  return { medianMs: median(samplesMs), runs: samplesMs.length, samplesMs };
+}
+
+/** The middle sample, or the mean of the two middle ones. */
+export function median(samples: readonly number[]): number {
+  if (samples.length === 0) throw new RangeError("median of no samples");
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Events per second for `events` processed in `ms`. */
+export function eventsPerSec(events: number, ms: number): number {
+  return events / (ms / 1000);
+}
+
+/** Runs a full GC between timed runs when node was started with --expose-gc, so one run's garbage is not billed to the next. */
+function collectGarbage(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) gc();
+}
