@@ -21,8 +21,12 @@ export const D_KEY_MASK: usize = 64;
 export const D_SHAPE_TABLE: usize = 68;
 export const D_SHAPE_ID_MASK: usize = 72; // 0xFF when shape ids are u8, 0xFFFF when u16 (§8)
 export const D_SHAPE_ID_WIDTH: usize = 76;
-export const D_GROUP_SLOTS: usize = 80; // u32 per string id, all 0 between aggregates
+export const D_GROUP_SLOTS: usize = 80; // u32 per string id + 1 (non-strings), all 0 between aggregates
 export const D_SEED: usize = 84; // hash seed of both indexes
+export const D_KEY_SLOTS_LIST: usize = 88; // u32 per key id: its last slot (see SL_NEXT), 0 if none
+// u32 per record: its address. Found while validating; it lets a scan read every record without
+// the record-to-record dependency (shape id -> size -> next record) that would bound its speed.
+export const D_RECORD_INDEX: usize = 92;
 export const DESCRIPTOR_SIZE: usize = 96;
 
 // Shape entry.
@@ -52,7 +56,11 @@ export const SL_ENC: usize = 4;
 export const SL_PARAM: usize = 8; // DEC scale or STR_CONST string id
 export const SL_OFF: usize = 12;
 export const SL_OPT: usize = 16; // i32: index among the optional slots, -1 when required
-export const SLOT_SIZE: usize = 20;
+export const SL_SHAPE: usize = 20; // shape id
+// The slots of one key id across all shapes form a list (from D_KEY_SLOTS_LIST), so that a
+// projection visits only the shapes that have the key: this slot's predecessor, 0 at the end.
+export const SL_NEXT: usize = 24;
+export const SLOT_SIZE: usize = 28;
 
 // Check entry: a record field whose bytes can hold an out-of-range value (§6), or an optional
 // slot whose bytes must be zero when it is absent (§8).

@@ -168,8 +168,9 @@ function buildDescriptor(p: usize, seed: u32): usize {
   if (readShapes(d, p, p + shapesOffset, p + recordsOffset, shapes, keys, strings, idWidth) != OK) return 0;
   if (checkRecords(d, p, p + recordsOffset, p + length, events) != OK) return 0;
 
-  // Per-string group slots for `aggregate`, zero between aggregates.
-  let groups = arenaAllocZeroed(<usize>strings << 2);
+  // Group slots for `aggregate`, zero between aggregates: one per string id, and one more for
+  // rows whose group field is not a string.
+  let groups = arenaAllocZeroed((<usize>strings + 1) << 2);
   if (groups == 0) return fail(OUT_OF_MEMORY, 0);
   store<u32>(d, <u32>groups, D_GROUP_SLOTS);
   return errorCode == OK ? d : 0;

@@ -1,20 +1,22 @@
 // Projection of fields into typed columns (block-reader.ts `Column`) in one pass over the records.
 //
 // Why branch-free: consecutive records usually have different shapes, so a per-field `switch`
-// on the encoding mispredicts often. Instead every (shape, field) pair gets a precomputed entry
-// that turns the 8 bytes at the field's offset into (tag, number, string id) with the same few
-// integer operations for every encoding (docs/flam.md §6):
+// on the encoding mispredicts often. Instead every (shape, field) pair gets a precomputed 32-byte
+// entry that turns the 8 bytes at the field's offset into (tag, number, string id) with the same
+// few integer operations for every encoding (docs/flam.md §6):
 //
-//   raw  = load<u64>(record + offset)                    // over-reads are masked off
-//   keep = 0 - (((record[bitmapByte] >> bit) & 1) | required)   // optional slots (§8)
-//   v    = (((raw & mask) ^ sign) - sign + add + (time & addTime)) & keep
-//   num  = isF64 ? reinterpret<f64>(raw) : f64(v & numMask) / div  // div = 10^scale for DEC
-//   sid  = u32(v) & sidMask,  tag = tag & keep
+//   raw  = load<u64>(record + offset)                   // over-reads are masked off
+//   keep = present ? ~0 : 0                             // required, or its bitmap bit (§8)
+//   sign = signed ? top bit of mask : 0
+//   v    = (((raw & mask) ^ sign) - sign + add + (receivedAt ? time offset : 0)) & keep
+//   num  = F64 ? reinterpret<f64>(raw) : STRING ? 0 : f64(v), then / 10^scale for DEC
+//   sid  = STRING ? u32(v) : 0,  tag = present ? tag : ABSENT
 //
-// e.g. DEC2 at offset 9: mask 0xFFFF, sign 0x8000, div 100; STR_CONST 7: mask 0, add 7,
-// sidMask ~0; TRUE: add 1; a field the shape lacks: everything 0 (tag ABSENT). An absent
-// optional slot has all-zero bytes (checked at open), so its F64 reinterprets to 0 too.
+// e.g. DEC2 at offset 9: mask 0xFFFF, signed, scale 2; STR_CONST 7: mask 0, add 7, STRING;
+// TRUE: add 1; a field the shape lacks: everything 0 (tag ABSENT). An absent optional slot has
+// all-zero bytes (checked at open), so even its F64 reinterprets to 0.
 // i64 arithmetic keeps times exact: time = minTime + offset, receivedAt = time + delta.
+// Only DEC divides: one IEEE division by the exact double 10^scale, as §6 requires.
 
 import { arenaAlloc, arenaRelease } from "./arena";
 import {
@@ -34,25 +36,23 @@ import {
 import {
   D_EVENTS,
   D_KEYS,
+  D_KEY_SLOTS_LIST,
   D_MIN_TIME,
-  D_RECORDS,
+  D_RECORD_INDEX,
   D_SHAPES,
   D_SHAPE_ID_MASK,
   D_SHAPE_ID_WIDTH,
   D_SHAPE_TABLE,
   SHAPE_SIZE,
-  SLOT_SIZE,
   SL_ENC,
-  SL_KEY,
+  SL_NEXT,
   SL_OFF,
   SL_OPT,
   SL_PARAM,
+  SL_SHAPE,
   S_NAME,
   S_RECEIVED_ENC,
   S_RECEIVED_OFF,
-  S_SIZE,
-  S_SLOTS,
-  S_SLOT_COUNT,
   S_TIME_ENC,
   S_TIME_OFF,
   S_VISITOR_ENC,
@@ -81,26 +81,36 @@ import {
   TAG_STRING,
 } from "./scan-layout";
 
-// Per shape: a 16-byte header, then one 64-byte entry per projected field.
-const T_SIZE: usize = 0; // record size
-const T_TIME_OFF: usize = 4;
+// Per shape: a 16-byte header (for receivedAt), then one entry per projected field.
+const T_TIME_OFF: usize = 0;
 const T_TIME_MASK: usize = 8; // u64
 const T_HEADER: usize = 16;
 
-const E_MASK: usize = 0; // u64
-const E_SIGN: usize = 8; // u64
-const E_ADD: usize = 16; // i64
-const E_NUM_MASK: usize = 24; // i64
-const E_ADD_TIME: usize = 32; // i64: all ones for receivedAt
-const E_DIV: usize = 40; // f64
-const E_OFF: usize = 48; // u32
-const E_SID_MASK: usize = 52; // u32
-const E_TAG: usize = 56; // u8
-const E_F64: usize = 57; // u8 (bool)
-const E_BIT: usize = 58; // u8: bit of the presence byte
-const E_REQUIRED: usize = 59; // u8: 1 unless an optional slot
-const E_BITMAP_OFF: usize = 60; // u32: presence byte, from the record start
-const ENTRY: usize = 64;
+const E_MASK: usize = 0; // u64: the value's bytes
+const E_ADD: usize = 8; // i64: STR_CONST id, 1 for TRUE, minTime for times
+const E_OFF: usize = 16; // u32: value offset from the record start
+const E_PRESENCE: usize = 20; // u32: bitmap byte offset | bit mask << 16 | REQUIRED
+const E_KIND: usize = 24; // u32: tag | K_* flags | scale << K_SCALE_SHIFT
+const ENTRY: usize = 32;
+
+const REQUIRED: u32 = 1 << 24;
+const K_TAG: u32 = 7;
+const K_SIGNED: u32 = 1 << 3;
+const K_F64: u32 = 1 << 4;
+const K_STRING: u32 = 1 << 5; // the value is a string id (STRING or ARRAY)
+const K_DEC: u32 = 1 << 6;
+const K_ADD_TIME: u32 = 1 << 7;
+const K_SCALE_SHIFT: u32 = 8;
+
+// What the shapes give a field, over all shapes (one byte per field): the record loop skips the
+// steps a field never needs, with branches that go the same way for every record.
+const F_SIGNED: u32 = 1;
+const F_F64: u32 = 2;
+const F_DEC: u32 = 4;
+const F_STRING: u32 = 8; // some shape gives a string id
+const F_NUMBER: u32 = 16; // some shape gives a number or a boolean
+const F_OPTIONAL: u32 = 32;
+const F_TIME: u32 = 64; // receivedAt
 
 /**
  * Projects the `n` fields (i32 field ids at `fields`) of the block `d` into a new scan with
@@ -112,7 +122,7 @@ export function project(d: usize, fields: usize, n: u32): usize {
   let shapes = <usize>load<u32>(d, D_SHAPES);
   let tableStride = T_HEADER + <usize>n * ENTRY;
   let columns = SCAN_HEADER + stride + <usize>n * stride * 13;
-  let scan = arenaAlloc(columns + shapes * tableStride);
+  let scan = arenaAlloc(columns + shapes * tableStride + <usize>n);
   if (scan == 0) return 0;
   let mask = scan + SCAN_HEADER;
   let tags = mask + stride;
@@ -128,23 +138,31 @@ export function project(d: usize, fields: usize, n: u32): usize {
   store<u32>(scan, <u32>nums, SC_NUMS);
   store<u32>(scan, <u32>sids, SC_SIDS);
 
-  buildTable(d, table, tableStride, fields, n);
+  let flags = table + shapes * tableStride;
+  let needTime = buildTable(d, table, tableStride, fields, n, flags);
   memory.fill(mask, 0xff, <usize>rows);
   memory.fill(mask + <usize>rows, 0, stride - <usize>rows);
   for (let f: usize = 0; f < <usize>n; f++) {
     memory.fill(tags + f * stride + <usize>rows, TAG_ABSENT, stride - <usize>rows);
   }
-  projectRecords(d, table, tableStride, n, rows, stride, tags, nums, sids);
+  // Two copies of the loop: with and without the time offset (a generic marker: u64 = with).
+  if (needTime) projectRecords<u64>(d, table, tableStride, flags, n, rows, stride, tags, nums, sids);
+  else projectRecords<u8>(d, table, tableStride, flags, n, rows, stride, tags, nums, sids);
   // The table is scratch: give it back, the columns stay.
   arenaRelease(table);
   return scan;
 }
 
-/** The record loop: one table lookup per record, one load per field. */
-function projectRecords(
+/**
+ * The record loop. Records come from the block's record index, so rows do not wait on each
+ * other. Up to 4 fields the loop is unrolled (the common case: a query names a few fields), with
+ * each field's flags in a register; more fields take the general loop.
+ */
+@inline function projectRecords<TIME>(
   d: usize,
   table: usize,
   tableStride: usize,
+  flags: usize,
   n: u32,
   rows: u32,
   stride: usize,
@@ -152,67 +170,120 @@ function projectRecords(
   nums: usize,
   sids: usize,
 ): void {
-  let p = <usize>load<u32>(d, D_RECORDS);
+  let index = <usize>load<u32>(d, D_RECORD_INDEX);
   let idMask = load<u32>(d, D_SHAPE_ID_MASK);
   let nStride = stride << 3;
   let sStride = stride << 2;
+  let f0 = <u32>load<u8>(flags);
+  let f1 = n > 1 ? <u32>load<u8>(flags, 1) : 0;
+  let f2 = n > 2 ? <u32>load<u8>(flags, 2) : 0;
+  let f3 = n > 3 ? <u32>load<u8>(flags, 3) : 0;
+  if (n > 4) {
+    for (let r: usize = 0; r < <usize>rows; r++) {
+      let p = <usize>load<u32>(index + (r << 2));
+      let t = table + <usize>(<u32>load<u16>(p) & idMask) * tableStride;
+      let time = recordTime<TIME>(p, t);
+      for (let f: usize = 0; f < <usize>n; f++) {
+        let fl = <u32>load<u8>(flags + f);
+        projectField<TIME>(p, t + T_HEADER + f * ENTRY, fl, time, tags + f * stride + r, nums + f * nStride + (r << 3), sids + f * sStride + (r << 2));
+      }
+    }
+    return;
+  }
+  let e1 = T_HEADER + ENTRY;
+  let e2 = T_HEADER + 2 * ENTRY;
+  let e3 = T_HEADER + 3 * ENTRY;
   for (let r: usize = 0; r < <usize>rows; r++) {
+    let p = <usize>load<u32>(index + (r << 2));
     let t = table + <usize>(<u32>load<u16>(p) & idMask) * tableStride;
-    let time = load<u64>(p + <usize>load<u32>(t, T_TIME_OFF)) & load<u64>(t, T_TIME_MASK);
-    let e = t + T_HEADER;
+    let time = recordTime<TIME>(p, t);
     let tp = tags + r;
     let np = nums + (r << 3);
     let sp = sids + (r << 2);
-    for (let f: u32 = 0; f < n; f++) {
-      let raw = load<u64>(p + <usize>load<u32>(e, E_OFF));
-      let bit = <u32>load<u8>(e, E_BIT);
-      let present = ((<u32>load<u8>(p + <usize>load<u32>(e, E_BITMAP_OFF)) >> bit) & 1) | <u32>load<u8>(e, E_REQUIRED);
-      let sign = load<u64>(e, E_SIGN);
-      let v = ((raw & load<u64>(e, E_MASK)) ^ sign) - sign;
-      v = (v + load<u64>(e, E_ADD) + (time & load<u64>(e, E_ADD_TIME))) & (<u64>0 - <u64>present);
-      let num = <f64>(<i64>(v & load<u64>(e, E_NUM_MASK))) / load<f64>(e, E_DIV);
-      store<u8>(tp, <u8>(<u32>load<u8>(e, E_TAG) & (0 - present)));
-      store<f64>(np, select<f64>(reinterpret<f64>(raw), num, load<u8>(e, E_F64) != 0));
-      store<u32>(sp, <u32>v & load<u32>(e, E_SID_MASK));
-      e += ENTRY;
-      tp += stride;
-      np += nStride;
-      sp += sStride;
-    }
-    p += <usize>load<u32>(t, T_SIZE);
+    if (n == 0) continue;
+    projectField<TIME>(p, t + T_HEADER, f0, time, tp, np, sp);
+    if (n == 1) continue;
+    projectField<TIME>(p, t + e1, f1, time, tp + stride, np + nStride, sp + sStride);
+    if (n == 2) continue;
+    projectField<TIME>(p, t + e2, f2, time, tp + 2 * stride, np + 2 * nStride, sp + 2 * sStride);
+    if (n == 3) continue;
+    projectField<TIME>(p, t + e3, f3, time, tp + 3 * stride, np + 3 * nStride, sp + 3 * sStride);
   }
 }
 
-/** Fills the per-shape entries for the requested fields. */
-function buildTable(d: usize, table: usize, tableStride: usize, fields: usize, n: u32): void {
+/** The record's time offset, for receivedAt (the generic marker TIME is u64 when needed). */
+@inline function recordTime<TIME>(p: usize, t: usize): u64 {
+  if (sizeof<TIME>() != 8) return 0;
+  return load<u64>(p + <usize>load<u32>(t, T_TIME_OFF)) & load<u64>(t, T_TIME_MASK);
+}
+
+/** One field of one record: the formula at the top of this file, minus what `fl` rules out. */
+@inline function projectField<TIME>(p: usize, e: usize, fl: u32, time: u64, tp: usize, np: usize, sp: usize): void {
+  let kind = load<u32>(e, E_KIND);
+  let raw = load<u64>(p + <usize>load<u32>(e, E_OFF));
+  let valueMask = load<u64>(e, E_MASK);
+  let v = raw & valueMask;
+  if (fl & F_SIGNED) {
+    let sign = (valueMask ^ (valueMask >> 1)) & (<u64>0 - <u64>((kind >> 3) & 1));
+    v = (v ^ sign) - sign;
+  }
+  v += load<u64>(e, E_ADD);
+  if (sizeof<TIME>() == 8) v += time & (<u64>0 - <u64>((kind >> 7) & 1));
+  let tag = kind & K_TAG;
+  if (fl & F_OPTIONAL) {
+    let presence = load<u32>(e, E_PRESENCE);
+    let present = <u32>(((<u32>load<u8>(p + <usize>(presence & 0xffff)) & (presence >> 16)) | (presence >> 24)) != 0);
+    v &= <u64>0 - <u64>present;
+    tag &= 0 - present;
+  }
+  // A field whose shapes give only strings (or only numbers) needs no masking: a shape without
+  // the field gives v = 0 anyway.
+  let num: f64 = 0;
+  let sid: u32 = 0;
+  if ((fl & (F_STRING | F_NUMBER)) == (F_STRING | F_NUMBER)) {
+    let isString = (kind >> 5) & 1;
+    num = <f64>(<i64>(v & (<u64>isString - 1)));
+    sid = <u32>v & (0 - isString);
+  } else if (fl & F_STRING) {
+    sid = <u32>v;
+  } else {
+    num = <f64>(<i64>v);
+  }
+  if (fl & F_DEC) num /= load<f64>(POW10 + (<usize>((kind >> K_SCALE_SHIFT) & 15) << 3));
+  if (fl & F_F64) num = select<f64>(reinterpret<f64>(raw), num, (kind & K_F64) != 0);
+  store<u8>(tp, <u8>tag);
+  store<f64>(np, num);
+  store<u32>(sp, sid);
+}
+
+/**
+ * Fills the per-shape entries for the requested fields: every entry starts as "absent", system
+ * fields are set in every shape, and a key field only in the shapes that have a slot for it
+ * (walking the key's slot list, not searching every shape). Returns whether receivedAt is
+ * among the fields (the only one that needs the record's time offset).
+ */
+function buildTable(d: usize, table: usize, tableStride: usize, fields: usize, n: u32, flags: usize): bool {
   let shapes = <usize>load<u32>(d, D_SHAPES);
   let shapeTable = <usize>load<u32>(d, D_SHAPE_TABLE);
   let keyCount = load<u32>(d, D_KEYS);
   let minTime = load<i64>(d, D_MIN_TIME);
   let idWidth = load<u32>(d, D_SHAPE_ID_WIDTH);
+  let lists = <usize>load<u32>(d, D_KEY_SLOTS_LIST);
+  // An absent entry: all zero but REQUIRED, so the field reads as ABSENT, 0, 0.
+  let absent = i32x4.replace_lane(i32x4.splat(0), 1, <i32>REQUIRED);
+  let zero = i32x4.splat(0);
+  let needTime = false;
   for (let s: usize = 0; s < shapes; s++) {
     let sh = shapeTable + s * SHAPE_SIZE;
     let t = table + s * tableStride;
-    store<u32>(t, load<u32>(sh, S_SIZE), T_SIZE);
-    store<u32>(t, load<u32>(sh, S_TIME_OFF), T_TIME_OFF);
+    store<u64>(t, load<u32>(sh, S_TIME_OFF), T_TIME_OFF);
     store<u64>(t, widthMask(load<u8>(sh, S_TIME_ENC) & 0x0f), T_TIME_MASK);
     for (let f: usize = 0; f < <usize>n; f++) {
       let e = t + T_HEADER + f * ENTRY;
+      v128.store(e, zero);
+      v128.store(e, absent, 16);
       let field = load<i32>(fields + (f << 2));
-      setAbsent(e);
-      if (field >= 0) {
-        if (<u32>field >= keyCount) continue;
-        let slot = findSlot(sh, <u32>field);
-        if (slot == 0) continue;
-        setEncoding(e, <u8>load<u32>(slot, SL_ENC), load<u32>(slot, SL_PARAM), load<u32>(slot, SL_OFF));
-        let opt = load<i32>(slot, SL_OPT);
-        if (opt >= 0) {
-          // Present when bit (k & 7) of bitmap byte k >> 3 is set (§8).
-          store<u8>(e, 0, E_REQUIRED);
-          store<u8>(e, <u8>(opt & 7), E_BIT);
-          store<u32>(e, idWidth + (<u32>opt >> 3), E_BITMAP_OFF);
-        }
-      } else if (field == FIELD_VISITOR) {
+      if (field == FIELD_VISITOR) {
         setEncoding(e, load<u8>(sh, S_VISITOR_ENC), load<u32>(sh, S_VISITOR_PARAM), load<u32>(sh, S_VISITOR_OFF));
       } else if (field == FIELD_NAME) {
         setEncoding(e, ENC_STR_CONST, load<u32>(sh, S_NAME), 0);
@@ -224,65 +295,77 @@ function buildTable(d: usize, table: usize, tableStride: usize, fields: usize, n
         // receivedAt = minTime + time offset + INT w
         setEncoding(e, load<u8>(sh, S_RECEIVED_ENC), 0, load<u32>(sh, S_RECEIVED_OFF));
         store<i64>(e, minTime, E_ADD);
-        store<i64>(e, -1, E_ADD_TIME);
+        store<u32>(e, load<u32>(e, E_KIND) | K_ADD_TIME, E_KIND);
+        needTime = true;
       }
     }
   }
-}
-
-/** Binary search of a shape's slots (strictly increasing key ids, §7); 0 when absent. */
-function findSlot(sh: usize, key: u32): usize {
-  let slots = <usize>load<u32>(sh, S_SLOTS);
-  let lo: u32 = 0;
-  let hi = load<u32>(sh, S_SLOT_COUNT);
-  while (lo < hi) {
-    let mid = (lo + hi) >> 1;
-    let slot = slots + <usize>mid * SLOT_SIZE;
-    let k = load<u32>(slot, SL_KEY);
-    if (k == key) return slot;
-    if (k < key) lo = mid + 1;
-    else hi = mid;
+  for (let f: usize = 0; f < <usize>n; f++) {
+    let field = load<i32>(fields + (f << 2));
+    if (field < 0 || <u32>field >= keyCount) continue;
+    let slot = <usize>load<u32>(lists + (<usize>field << 2));
+    while (slot != 0) {
+      let e = table + <usize>load<u32>(slot, SL_SHAPE) * tableStride + T_HEADER + f * ENTRY;
+      setEncoding(e, <u8>load<u32>(slot, SL_ENC), load<u32>(slot, SL_PARAM), load<u32>(slot, SL_OFF));
+      let opt = load<i32>(slot, SL_OPT);
+      if (opt >= 0) {
+        // Present when bit (k & 7) of bitmap byte k >> 3 is set (§8).
+        store<u32>(e, (idWidth + (<u32>opt >> 3)) | (<u32>1 << (16 + (<u32>opt & 7))), E_PRESENCE);
+      }
+      slot = <usize>load<u32>(slot, SL_NEXT);
+    }
   }
-  return 0;
+  // Per field: the union over shapes of what its entries need.
+  for (let f: usize = 0; f < <usize>n; f++) {
+    let fl: u32 = 0;
+    for (let s: usize = 0; s < shapes; s++) {
+      let e = table + s * tableStride + T_HEADER + f * ENTRY;
+      let kind = load<u32>(e, E_KIND);
+      let tag = kind & K_TAG;
+      if (kind & K_SIGNED) fl |= F_SIGNED;
+      if (kind & K_F64) fl |= F_F64;
+      if (kind & K_DEC) fl |= F_DEC;
+      if (kind & K_ADD_TIME) fl |= F_TIME;
+      if (kind & K_STRING) fl |= F_STRING;
+      else if (tag == TAG_NUMBER || tag == TAG_BOOL) fl |= F_NUMBER;
+      if (load<u32>(e, E_PRESENCE) != REQUIRED) fl |= F_OPTIONAL;
+    }
+    store<u8>(flags + f, <u8>fl);
+  }
+  return needTime;
 }
 
 @inline function widthMask(w: u32): u64 {
   return w >= 8 ? <u64>-1 : (<u64>1 << (<u64>w << 3)) - 1;
 }
 
-/** A field the shape lacks; also the base of every entry (required, 0 bytes). */
-function setAbsent(e: usize): void {
-  memory.fill(e, 0, ENTRY);
-  store<f64>(e, 1.0, E_DIV);
-  store<u8>(e, 1, E_REQUIRED);
-}
-
 /** The entry of one encoding of §6 at record offset `off` (param: DEC scale or STR_CONST id). */
 function setEncoding(e: usize, enc: u8, param: u32, off: u32): void {
   let family = enc & 0xf0;
   let w = <u32>(enc & 0x0f);
-  store<u32>(e, off, E_OFF);
+  let kind: u32 = TAG_ABSENT;
+  let add: i64 = 0;
+  let valueMask: u64 = 0;
   if (enc == ENC_NULL) {
-    store<u8>(e, TAG_NULL, E_TAG);
+    kind = TAG_NULL;
   } else if (enc == ENC_FALSE || enc == ENC_TRUE || enc == ENC_BOOL) {
-    store<u8>(e, TAG_BOOL, E_TAG);
-    store<i64>(e, enc == ENC_TRUE ? 1 : 0, E_ADD);
-    store<u64>(e, enc == ENC_BOOL ? 0xff : 0, E_MASK);
-    store<i64>(e, -1, E_NUM_MASK);
+    kind = TAG_BOOL;
+    if (enc == ENC_TRUE) add = 1;
+    if (enc == ENC_BOOL) valueMask = 0xff;
   } else if (enc == ENC_F64) {
-    store<u8>(e, TAG_NUMBER, E_TAG);
-    store<u8>(e, 1, E_F64);
+    kind = TAG_NUMBER | K_F64;
   } else if (family == FAMILY_INT || family == FAMILY_DEC || family == FAMILY_UINT) {
-    store<u8>(e, TAG_NUMBER, E_TAG);
-    store<u64>(e, widthMask(w), E_MASK);
-    if (family != FAMILY_UINT) store<u64>(e, <u64>1 << ((<u64>w << 3) - 1), E_SIGN);
-    store<i64>(e, -1, E_NUM_MASK);
-    // DEC: one IEEE division by the exact double 10^scale (§6).
-    if (family == FAMILY_DEC) store<f64>(e, load<f64>(POW10 + (<usize>param << 3)), E_DIV);
+    kind = TAG_NUMBER;
+    valueMask = widthMask(w);
+    if (family != FAMILY_UINT) kind |= K_SIGNED;
+    if (family == FAMILY_DEC) kind |= K_DEC | (param << K_SCALE_SHIFT);
   } else if (family == FAMILY_STR || family == FAMILY_JSON) {
-    store<u8>(e, family == FAMILY_JSON ? TAG_ARRAY : TAG_STRING, E_TAG);
-    store<u32>(e, 0xffffffff, E_SID_MASK);
-    if (enc == ENC_STR_CONST) store<i64>(e, param, E_ADD);
-    else store<u64>(e, widthMask(w), E_MASK);
+    kind = (family == FAMILY_JSON ? TAG_ARRAY : TAG_STRING) | K_STRING;
+    if (enc == ENC_STR_CONST) add = param;
+    else valueMask = widthMask(w);
   }
+  store<u64>(e, valueMask, E_MASK);
+  store<i64>(e, add, E_ADD);
+  store<u32>(e, off, E_OFF);
+  store<u32>(e, kind, E_KIND);
 }

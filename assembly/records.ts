@@ -3,7 +3,8 @@
 // value in range (§6), every time within [minTime, maxTime], and the last record ending exactly
 // at blockLength. After this, scans read records without any check.
 
-import { BAD_RECORD, OK, fail } from "./errors";
+import { arenaAlloc } from "./arena";
+import { BAD_RECORD, OK, OUT_OF_MEMORY, fail } from "./errors";
 import {
   ENC_BOOL,
   ENC_F64,
@@ -21,6 +22,7 @@ import {
   C_WIDTH,
   D_MAX_TIME,
   D_MIN_TIME,
+  D_RECORD_INDEX,
   D_SHAPE_ID_MASK,
   D_SHAPE_ID_WIDTH,
   D_SHAPE_TABLE,
@@ -48,6 +50,13 @@ export function checkRecords(d: usize, base: usize, p: usize, end: usize, count:
   let idMask = load<u32>(d, D_SHAPE_ID_MASK);
   let minTime = load<i64>(d, D_MIN_TIME);
   let maxTime = load<i64>(d, D_MAX_TIME);
+  // A record takes at least 3 bytes (shape id, time, receivedAt): size the index by the bytes.
+  let index = arenaAlloc(<usize>min<u32>(count, <u32>(end - p) / 3 + 1) << 2);
+  if (index == 0) {
+    fail(OUT_OF_MEMORY, 0);
+    return OUT_OF_MEMORY;
+  }
+  store<u32>(d, <u32>index, D_RECORD_INDEX);
   for (let i: u32 = 0; i < count; i++) {
     let at = <u32>(p - base);
     // shapeId: u8 when shapeCount <= 256, else u16
@@ -57,6 +66,7 @@ export function checkRecords(d: usize, base: usize, p: usize, end: usize, count:
     let sh = shapes + <usize>s * SHAPE_SIZE;
     let size = <usize>load<u32>(sh, S_SIZE);
     if (size > end - p) return code(at);
+    store<u32>(index + (<usize>i << 2), <u32>p);
     // bitmap: bits past optionalCount are 0
     let bitmapBytes = load<u32>(sh, S_BITMAP_BYTES);
     if (bitmapBytes != 0) {

@@ -3,7 +3,7 @@
 // that record validation must look at: values that can be out of range (§6) and optional slots,
 // whose bytes must be zero when absent (§8).
 
-import { arenaAlloc } from "./arena";
+import { arenaAlloc, arenaAllocZeroed } from "./arena";
 import { BAD_SHAPE, BAD_VARINT, OK, OUT_OF_MEMORY, fail } from "./errors";
 import { AT_ID, AT_RECEIVED, AT_SLOT, AT_TIME, AT_VISITOR, encodingWidth } from "./encoding";
 import {
@@ -24,14 +24,17 @@ import {
   C_OFF,
   C_OPT,
   C_WIDTH,
+  D_KEY_SLOTS_LIST,
   D_SHAPE_TABLE,
   SHAPE_SIZE,
   SLOT_SIZE,
   SL_ENC,
   SL_KEY,
   SL_OFF,
+  SL_NEXT,
   SL_OPT,
   SL_PARAM,
+  SL_SHAPE,
   S_BITMAP_BYTES,
   S_CHECKS,
   S_CHECK_COUNT,
@@ -77,13 +80,15 @@ export function readShapes(
   // A shape entry takes at least 6 bytes: size the table by what the section can hold.
   let room = min<u32>(count, <u32>(sectionEnd - p) / 6 + 1);
   let table = arenaAlloc(<usize>room * SHAPE_SIZE);
-  if (table == 0) return oom();
+  let lists = arenaAllocZeroed(<usize>keyCount << 2);
+  if (table == 0 || lists == 0) return oom();
   store<u32>(d, <u32>table, D_SHAPE_TABLE);
+  store<u32>(d, <u32>lists, D_KEY_SLOTS_LIST);
   cur = p;
   end = sectionEnd;
   for (let s: u32 = 0; s < count; s++) {
     let at = <u32>(cur - base);
-    let c = readShape(table + <usize>s * SHAPE_SIZE, keyCount, stringCount, idWidth);
+    let c = readShape(table + <usize>s * SHAPE_SIZE, s, lists, keyCount, stringCount, idWidth);
     if (c != OK) return code(c, at);
   }
   return cur == end ? OK : code(BAD_SHAPE, <u32>(cur - base));
@@ -93,7 +98,7 @@ export function readShapes(
  * One shape entry. Offsets are first taken within the payload, then moved past the shape id and
  * the presence bitmap, whose size is known only after the last slot.
  */
-function readShape(sh: usize, keyCount: u32, stringCount: u32, idWidth: u32): i32 {
+function readShape(sh: usize, id: u32, lists: usize, keyCount: u32, stringCount: u32, idWidth: u32): i32 {
   // varint nameId
   let c = readId(stringCount);
   if (c != OK) return c;
@@ -162,6 +167,10 @@ function readShape(sh: usize, keyCount: u32, stringCount: u32, idWidth: u32): i3
     store<u32>(sl, encParam, SL_PARAM);
     store<u32>(sl, off, SL_OFF);
     store<i32>(sl, opt, SL_OPT);
+    store<u32>(sl, id, SL_SHAPE);
+    let list = lists + (<usize>keyId << 2);
+    store<u32>(sl, load<u32>(list), SL_NEXT);
+    store<u32>(list, <u32>sl);
     if (needsCheck(encByte) || (opt >= 0 && encWidth > 0)) {
       checkCount = addCheck(checks, checkCount, off, encByte, opt, encWidth);
     }
