@@ -1,5 +1,6 @@
-// Layouts of what `openBlock` builds in the arena: the block descriptor, one entry per shape,
-// one per slot, and the per-shape list of record fields whose values need a range check.
+// Layouts of what `openBlock` builds in the arena: the block descriptor, one entry per shape, the
+// per-key postings that projections read, and, only while the block is being opened, one entry
+// per slot and the per-shape list of record fields whose values need a range check.
 // All fields are u32 unless noted; pointers are absolute addresses in linear memory.
 
 // Block descriptor.
@@ -23,11 +24,13 @@ export const D_SHAPE_ID_MASK: usize = 72; // 0xFF when shape ids are u8, 0xFFFF 
 export const D_SHAPE_ID_WIDTH: usize = 76;
 export const D_GROUP_SLOTS: usize = 80; // u32 per string id + 1 (non-strings), all 0 between aggregates
 export const D_SEED: usize = 84; // hash seed of both indexes
-export const D_KEY_SLOTS_LIST: usize = 88; // u32 per key id: its last slot (see SL_NEXT), 0 if none
+// keyCount + 1 u32: the postings of key k are entries [starts[k], starts[k + 1]) of D_POSTINGS.
+export const D_POSTING_STARTS: usize = 88;
 // u32 per record: its address. Found while validating; it lets a scan read every record without
 // the record-to-record dependency (shape id -> size -> next record) that would bound its speed.
 export const D_RECORD_INDEX: usize = 92;
-export const DESCRIPTOR_SIZE: usize = 96;
+export const D_POSTINGS: usize = 96;
+export const DESCRIPTOR_SIZE: usize = 112;
 
 // Shape entry.
 export const S_NAME: usize = 0; // string id of the event name
@@ -42,9 +45,9 @@ export const S_VISITOR_OFF: usize = 20;
 export const S_TIME_OFF: usize = 24;
 export const S_RECEIVED_OFF: usize = 28;
 export const S_SLOT_COUNT: usize = 32;
-export const S_SLOTS: usize = 36;
+export const S_SLOTS: usize = 36; // valid while opening only
 export const S_SIZE: usize = 40; // record size, the shape id included
-export const S_CHECKS: usize = 44;
+export const S_CHECKS: usize = 44; // valid while opening only
 export const S_CHECK_COUNT: usize = 48;
 export const S_OPT_COUNT: usize = 52; // optional slots (§7)
 export const S_BITMAP_BYTES: usize = 56; // ceil(optionalCount / 8), after the shape id (§8)
@@ -56,11 +59,17 @@ export const SL_ENC: usize = 4;
 export const SL_PARAM: usize = 8; // DEC scale or STR_CONST string id
 export const SL_OFF: usize = 12;
 export const SL_OPT: usize = 16; // i32: index among the optional slots, -1 when required
-export const SL_SHAPE: usize = 20; // shape id
-// The slots of one key id across all shapes form a list (from D_KEY_SLOTS_LIST), so that a
-// projection visits only the shapes that have the key: this slot's predecessor, 0 at the end.
-export const SL_NEXT: usize = 24;
-export const SLOT_SIZE: usize = 28;
+export const SLOT_SIZE: usize = 20;
+
+// Posting: one slot seen from its key. A key's postings are contiguous and in shape order, so a
+// projection visits only the shapes that have the key, reading memory in order.
+export const P_SHAPE: usize = 0; // u16
+export const P_OPT: usize = 2; // u16: optional slot index, NO_OPT when required
+export const P_ENC: usize = 4; // u8
+export const P_PARAM: usize = 8;
+export const P_OFF: usize = 12;
+export const POSTING_SIZE: usize = 16;
+export const NO_OPT: u16 = 0xffff;
 
 // Check entry: a record field whose bytes can hold an out-of-range value (§6), or an optional
 // slot whose bytes must be zero when it is absent (§8).

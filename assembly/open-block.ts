@@ -12,7 +12,6 @@ import {
   OUT_OF_MEMORY,
   TRUNCATED,
   UNSUPPORTED_VERSION,
-  errorCode,
   fail,
   failTruncated,
   resetError,
@@ -50,6 +49,10 @@ import {
   D_BLOCK,
   D_EVENTS,
   D_GROUP_SLOTS,
+  D_POSTING_STARTS,
+  D_RECORD_INDEX,
+  D_SHAPE_TABLE,
+  SHAPE_SIZE,
   D_KEYS,
   D_LENGTH,
   D_MAX_TIME,
@@ -62,7 +65,7 @@ import {
   D_STRINGS,
 } from "./layout";
 import { checkRecords } from "./records";
-import { readShapes } from "./shapes";
+import { buildPostings, readShapes } from "./shapes";
 import { xxh32 } from "./xxh32";
 
 /**
@@ -165,15 +168,28 @@ function buildDescriptor(p: usize, seed: u32): usize {
   // Step 9: each section parses to exactly the next section's offset.
   if (readKeys(d, p, p + keysOffset, p + stringsOffset, keys) != OK) return 0;
   if (readStrings(d, p, p + stringsOffset, p + shapesOffset, strings) != OK) return 0;
-  if (readShapes(d, p, p + shapesOffset, p + recordsOffset, shapes, keys, strings, idWidth) != OK) return 0;
-  if (checkRecords(d, p, p + recordsOffset, p + length, events) != OK) return 0;
-
+  // What stays with the block, sized before the shapes and records are read. Counts the header
+  // claims but the bytes cannot hold fail while parsing, so tables are sized by the bytes: a
+  // shape takes at least 6 bytes, a record at least 3 (shape id, time, receivedAt).
+  let shapeRoom = min<u32>(shapes, (recordsOffset - shapesOffset) / 6 + 1);
+  let recordRoom = min<u32>(events, (length - recordsOffset) / 3 + 1);
+  let shapeTable = arenaAlloc(<usize>shapeRoom * SHAPE_SIZE);
+  let starts = arenaAllocZeroed((<usize>keys + 1) << 2);
+  let index = arenaAlloc(<usize>recordRoom << 2);
   // Group slots for `aggregate`, zero between aggregates: one per string id, and one more for
   // rows whose group field is not a string.
   let groups = arenaAllocZeroed((<usize>strings + 1) << 2);
-  if (groups == 0) return fail(OUT_OF_MEMORY, 0);
+  if (shapeTable == 0 || starts == 0 || index == 0 || groups == 0) return fail(OUT_OF_MEMORY, 0);
+  store<u32>(d, <u32>shapeTable, D_SHAPE_TABLE);
+  store<u32>(d, <u32>starts, D_POSTING_STARTS);
+  store<u32>(d, <u32>index, D_RECORD_INDEX);
   store<u32>(d, <u32>groups, D_GROUP_SLOTS);
-  return errorCode == OK ? d : 0;
+  // Slots and checks are only needed until the postings are built: they go above, then away.
+  let temp = arenaMark();
+  if (readShapes(d, p, p + shapesOffset, p + recordsOffset, shapes, keys, strings, idWidth) != OK) return 0;
+  if (checkRecords(d, p, p + recordsOffset, p + length, events) != OK) return 0;
+  if (!buildPostings(d, temp)) return fail(OUT_OF_MEMORY, 0);
+  return d;
 }
 
 @inline function failCode(code: i32, at: u32): i32 {

@@ -36,20 +36,22 @@ import {
 import {
   D_EVENTS,
   D_KEYS,
-  D_KEY_SLOTS_LIST,
+  D_POSTINGS,
+  D_POSTING_STARTS,
   D_MIN_TIME,
   D_RECORD_INDEX,
   D_SHAPES,
   D_SHAPE_ID_MASK,
   D_SHAPE_ID_WIDTH,
   D_SHAPE_TABLE,
+  NO_OPT,
+  POSTING_SIZE,
+  P_ENC,
+  P_OFF,
+  P_OPT,
+  P_PARAM,
+  P_SHAPE,
   SHAPE_SIZE,
-  SL_ENC,
-  SL_NEXT,
-  SL_OFF,
-  SL_OPT,
-  SL_PARAM,
-  SL_SHAPE,
   S_NAME,
   S_RECEIVED_ENC,
   S_RECEIVED_OFF,
@@ -268,7 +270,8 @@ function buildTable(d: usize, table: usize, tableStride: usize, fields: usize, n
   let keyCount = load<u32>(d, D_KEYS);
   let minTime = load<i64>(d, D_MIN_TIME);
   let idWidth = load<u32>(d, D_SHAPE_ID_WIDTH);
-  let lists = <usize>load<u32>(d, D_KEY_SLOTS_LIST);
+  let starts = <usize>load<u32>(d, D_POSTING_STARTS);
+  let postings = <usize>load<u32>(d, D_POSTINGS);
   // An absent entry: all zero but REQUIRED, so the field reads as ABSENT, 0, 0.
   let absent = i32x4.replace_lane(i32x4.splat(0), 1, <i32>REQUIRED);
   let zero = i32x4.splat(0);
@@ -303,16 +306,16 @@ function buildTable(d: usize, table: usize, tableStride: usize, fields: usize, n
   for (let f: usize = 0; f < <usize>n; f++) {
     let field = load<i32>(fields + (f << 2));
     if (field < 0 || <u32>field >= keyCount) continue;
-    let slot = <usize>load<u32>(lists + (<usize>field << 2));
-    while (slot != 0) {
-      let e = table + <usize>load<u32>(slot, SL_SHAPE) * tableStride + T_HEADER + f * ENTRY;
-      setEncoding(e, <u8>load<u32>(slot, SL_ENC), load<u32>(slot, SL_PARAM), load<u32>(slot, SL_OFF));
-      let opt = load<i32>(slot, SL_OPT);
-      if (opt >= 0) {
+    let post = postings + <usize>load<u32>(starts + (<usize>field << 2)) * POSTING_SIZE;
+    let last = postings + <usize>load<u32>(starts + ((<usize>field + 1) << 2)) * POSTING_SIZE;
+    for (; post < last; post += POSTING_SIZE) {
+      let e = table + <usize>load<u16>(post, P_SHAPE) * tableStride + T_HEADER + f * ENTRY;
+      setEncoding(e, load<u8>(post, P_ENC), load<u32>(post, P_PARAM), load<u32>(post, P_OFF));
+      let opt = <u32>load<u16>(post, P_OPT);
+      if (opt != NO_OPT) {
         // Present when bit (k & 7) of bitmap byte k >> 3 is set (§8).
-        store<u32>(e, (idWidth + (<u32>opt >> 3)) | (<u32>1 << (16 + (<u32>opt & 7))), E_PRESENCE);
+        store<u32>(e, (idWidth + (opt >> 3)) | (<u32>1 << (16 + (opt & 7))), E_PRESENCE);
       }
-      slot = <usize>load<u32>(slot, SL_NEXT);
     }
   }
   // Per field: the union over shapes of what its entries need.

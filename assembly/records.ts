@@ -3,8 +3,7 @@
 // value in range (§6), every time within [minTime, maxTime], and the last record ending exactly
 // at blockLength. After this, scans read records without any check.
 
-import { arenaAlloc } from "./arena";
-import { BAD_RECORD, OK, OUT_OF_MEMORY, fail } from "./errors";
+import { BAD_RECORD, OK, fail } from "./errors";
 import {
   ENC_BOOL,
   ENC_F64,
@@ -50,13 +49,7 @@ export function checkRecords(d: usize, base: usize, p: usize, end: usize, count:
   let idMask = load<u32>(d, D_SHAPE_ID_MASK);
   let minTime = load<i64>(d, D_MIN_TIME);
   let maxTime = load<i64>(d, D_MAX_TIME);
-  // A record takes at least 3 bytes (shape id, time, receivedAt): size the index by the bytes.
-  let index = arenaAlloc(<usize>min<u32>(count, <u32>(end - p) / 3 + 1) << 2);
-  if (index == 0) {
-    fail(OUT_OF_MEMORY, 0);
-    return OUT_OF_MEMORY;
-  }
-  store<u32>(d, <u32>index, D_RECORD_INDEX);
+  let index = <usize>load<u32>(d, D_RECORD_INDEX);
   for (let i: u32 = 0; i < count; i++) {
     let at = <u32>(p - base);
     // shapeId: u8 when shapeCount <= 256, else u16

@@ -3,7 +3,7 @@
 // that record validation must look at: values that can be out of range (§6) and optional slots,
 // whose bytes must be zero when absent (§8).
 
-import { arenaAlloc, arenaAllocZeroed } from "./arena";
+import { arenaAlloc, arenaRelease } from "./arena";
 import { BAD_SHAPE, BAD_VARINT, OK, OUT_OF_MEMORY, fail } from "./errors";
 import { AT_ID, AT_RECEIVED, AT_SLOT, AT_TIME, AT_VISITOR, encodingWidth } from "./encoding";
 import {
@@ -24,17 +24,25 @@ import {
   C_OFF,
   C_OPT,
   C_WIDTH,
-  D_KEY_SLOTS_LIST,
+  D_KEYS,
+  D_POSTINGS,
+  D_POSTING_STARTS,
+  D_SHAPES,
   D_SHAPE_TABLE,
+  NO_OPT,
+  POSTING_SIZE,
+  P_ENC,
+  P_OFF,
+  P_OPT,
+  P_PARAM,
+  P_SHAPE,
   SHAPE_SIZE,
   SLOT_SIZE,
   SL_ENC,
   SL_KEY,
   SL_OFF,
-  SL_NEXT,
   SL_OPT,
   SL_PARAM,
-  SL_SHAPE,
   S_BITMAP_BYTES,
   S_CHECKS,
   S_CHECK_COUNT,
@@ -64,8 +72,10 @@ let encParam: u32 = 0;
 let encWidth: u32 = 0;
 
 /**
- * Reads `count` shapes from `[p, sectionEnd)` into the descriptor `d`; returns an error code or OK.
- * `idWidth` is the width of a record's shape id (1 or 2).
+ * Reads `count` shapes from `[p, sectionEnd)` into the shape table of the descriptor `d`; returns
+ * an error code or OK. Slots and checks go above the arena top, for `buildPostings` and record
+ * validation, and are released by `buildPostings`; per key, the slot count is added to
+ * D_POSTING_STARTS[key + 1]. `idWidth` is the width of a record's shape id (1 or 2).
  */
 export function readShapes(
   d: usize,
@@ -77,18 +87,13 @@ export function readShapes(
   stringCount: u32,
   idWidth: u32,
 ): i32 {
-  // A shape entry takes at least 6 bytes: size the table by what the section can hold.
-  let room = min<u32>(count, <u32>(sectionEnd - p) / 6 + 1);
-  let table = arenaAlloc(<usize>room * SHAPE_SIZE);
-  let lists = arenaAllocZeroed(<usize>keyCount << 2);
-  if (table == 0 || lists == 0) return oom();
-  store<u32>(d, <u32>table, D_SHAPE_TABLE);
-  store<u32>(d, <u32>lists, D_KEY_SLOTS_LIST);
+  let table = <usize>load<u32>(d, D_SHAPE_TABLE);
+  let counts = <usize>load<u32>(d, D_POSTING_STARTS) + 4;
   cur = p;
   end = sectionEnd;
   for (let s: u32 = 0; s < count; s++) {
     let at = <u32>(cur - base);
-    let c = readShape(table + <usize>s * SHAPE_SIZE, s, lists, keyCount, stringCount, idWidth);
+    let c = readShape(table + <usize>s * SHAPE_SIZE, counts, keyCount, stringCount, idWidth);
     if (c != OK) return code(c, at);
   }
   return cur == end ? OK : code(BAD_SHAPE, <u32>(cur - base));
@@ -98,7 +103,7 @@ export function readShapes(
  * One shape entry. Offsets are first taken within the payload, then moved past the shape id and
  * the presence bitmap, whose size is known only after the last slot.
  */
-function readShape(sh: usize, id: u32, lists: usize, keyCount: u32, stringCount: u32, idWidth: u32): i32 {
+function readShape(sh: usize, counts: usize, keyCount: u32, stringCount: u32, idWidth: u32): i32 {
   // varint nameId
   let c = readId(stringCount);
   if (c != OK) return c;
@@ -167,10 +172,8 @@ function readShape(sh: usize, id: u32, lists: usize, keyCount: u32, stringCount:
     store<u32>(sl, encParam, SL_PARAM);
     store<u32>(sl, off, SL_OFF);
     store<i32>(sl, opt, SL_OPT);
-    store<u32>(sl, id, SL_SHAPE);
-    let list = lists + (<usize>keyId << 2);
-    store<u32>(sl, load<u32>(list), SL_NEXT);
-    store<u32>(list, <u32>sl);
+    let counter = counts + (<usize>keyId << 2);
+    store<u32>(counter, load<u32>(counter) + 1);
     if (needsCheck(encByte) || (opt >= 0 && encWidth > 0)) {
       checkCount = addCheck(checks, checkCount, off, encByte, opt, encWidth);
     }
@@ -199,6 +202,54 @@ function readShape(sh: usize, id: u32, lists: usize, keyCount: u32, stringCount:
   store<u32>(sh, <u32>optional, S_OPT_COUNT);
   store<u32>(sh, bitmapBytes, S_BITMAP_BYTES);
   return OK;
+}
+
+/**
+ * After the records were validated: the per-key postings, written in order (a counting sort of
+ * all slots by key), then moved down to `temp`, where the slots and checks started, so that
+ * they take their place and the arena top ends right after them.
+ */
+export function buildPostings(d: usize, temp: usize): bool {
+  let keyCount = load<u32>(d, D_KEYS);
+  let shapeCount = load<u32>(d, D_SHAPES);
+  let table = <usize>load<u32>(d, D_SHAPE_TABLE);
+  let starts = <usize>load<u32>(d, D_POSTING_STARTS);
+  // Prefix sums of the per-key counts (starts[0] = 0, starts[k + 1] = count of key k).
+  let total: u32 = 0;
+  for (let k: usize = 0; k <= <usize>keyCount; k++) {
+    total += load<u32>(starts + (k << 2));
+    store<u32>(starts + (k << 2), total);
+  }
+  // Now starts[k + 1] is the end of key k; fill backwards from the ends, shapes last to first,
+  // so that each key's postings come out in shape order and starts[k] ends as the start.
+  let size = <usize>total * POSTING_SIZE;
+  let postings = arenaAlloc(size);
+  if (postings == 0) return false;
+  for (let s = <i32>shapeCount - 1; s >= 0; s--) {
+    let sh = table + <usize>s * SHAPE_SIZE;
+    let slots = <usize>load<u32>(sh, S_SLOTS);
+    for (let i = <i32>load<u32>(sh, S_SLOT_COUNT) - 1; i >= 0; i--) {
+      let sl = slots + <usize>i * SLOT_SIZE;
+      let end = starts + ((<usize>load<u32>(sl, SL_KEY) + 1) << 2);
+      let at = load<u32>(end) - 1;
+      store<u32>(end, at);
+      let post = postings + <usize>at * POSTING_SIZE;
+      let opt = load<i32>(sl, SL_OPT);
+      store<u16>(post, <u16>s, P_SHAPE);
+      store<u16>(post, opt < 0 ? NO_OPT : <u16>opt, P_OPT);
+      store<u8>(post, <u8>load<u32>(sl, SL_ENC), P_ENC);
+      store<u32>(post, load<u32>(sl, SL_PARAM), P_PARAM);
+      store<u32>(post, load<u32>(sl, SL_OFF), P_OFF);
+    }
+  }
+  // Each end moved down to its start; shift so that starts[k] is key k's start.
+  for (let k: usize = 0; k < <usize>keyCount; k++) store<u32>(starts + (k << 2), load<u32>(starts + ((k + 1) << 2)));
+  store<u32>(starts + (<usize>keyCount << 2), total);
+  memory.copy(temp, postings, size);
+  arenaRelease(temp);
+  arenaAlloc(size);
+  store<u32>(d, <u32>temp, D_POSTINGS);
+  return true;
 }
 
 /** Reads a varint string id below `stringCount` at the cursor. */
