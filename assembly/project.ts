@@ -113,6 +113,9 @@ const F_STRING: u32 = 8; // some shape gives a string id
 const F_NUMBER: u32 = 16; // some shape gives a number or a boolean
 const F_OPTIONAL: u32 = 32;
 const F_TIME: u32 = 64; // receivedAt
+const F_CONST: u32 = 128; // no shape reads record bytes for it (e.g. the event name)
+const F_SAME_TAG: u32 = 256; // every record has the same tag (bits 12..14 hold it)
+const F_TAG_SHIFT: u32 = 12;
 
 /**
  * Projects the `n` fields (i32 field ids at `fields`) of the block `d` into a new scan with
@@ -124,7 +127,7 @@ export function project(d: usize, fields: usize, n: u32): usize {
   let shapes = <usize>load<u32>(d, D_SHAPES);
   let tableStride = T_HEADER + <usize>n * ENTRY;
   let columns = SCAN_HEADER + stride + <usize>n * stride * 13;
-  let scan = arenaAlloc(columns + shapes * tableStride + <usize>n);
+  let scan = arenaAlloc(columns + shapes * tableStride + (<usize>n << 2));
   if (scan == 0) return 0;
   let mask = scan + SCAN_HEADER;
   let tags = mask + stride;
@@ -140,12 +143,19 @@ export function project(d: usize, fields: usize, n: u32): usize {
   store<u32>(scan, <u32>nums, SC_NUMS);
   store<u32>(scan, <u32>sids, SC_SIDS);
 
-  let flags = table + shapes * tableStride;
+  let flags = table + shapes * tableStride; // u32 per field
   let needTime = buildTable(d, table, tableStride, fields, n, flags);
   memory.fill(mask, 0xff, <usize>rows);
   memory.fill(mask + <usize>rows, 0, stride - <usize>rows);
   for (let f: usize = 0; f < <usize>n; f++) {
-    memory.fill(tags + f * stride + <usize>rows, TAG_ABSENT, stride - <usize>rows);
+    // What the record loop will not write is filled here at once: tags that are the same for
+    // every record, string ids of a field without strings, numbers of one without numbers.
+    let fl = load<u32>(flags + (f << 2));
+    let fieldTags = tags + f * stride;
+    if (fl & F_SAME_TAG) memory.fill(fieldTags, <u8>(fl >> F_TAG_SHIFT), <usize>rows);
+    memory.fill(fieldTags + <usize>rows, TAG_ABSENT, stride - <usize>rows);
+    if (!(fl & F_STRING)) memory.fill(sids + ((f * stride) << 2), 0, <usize>rows << 2);
+    if (!(fl & F_NUMBER)) memory.fill(nums + ((f * stride) << 3), 0, <usize>rows << 3);
   }
   // Two copies of the loop: with and without the time offset (a generic marker: u64 = with).
   if (needTime) projectRecords<u64>(d, table, tableStride, flags, n, rows, stride, tags, nums, sids);
@@ -176,17 +186,17 @@ export function project(d: usize, fields: usize, n: u32): usize {
   let idMask = load<u32>(d, D_SHAPE_ID_MASK);
   let nStride = stride << 3;
   let sStride = stride << 2;
-  let f0 = <u32>load<u8>(flags);
-  let f1 = n > 1 ? <u32>load<u8>(flags, 1) : 0;
-  let f2 = n > 2 ? <u32>load<u8>(flags, 2) : 0;
-  let f3 = n > 3 ? <u32>load<u8>(flags, 3) : 0;
+  let f0 = load<u32>(flags);
+  let f1 = n > 1 ? load<u32>(flags, 4) : 0;
+  let f2 = n > 2 ? load<u32>(flags, 8) : 0;
+  let f3 = n > 3 ? load<u32>(flags, 12) : 0;
   if (n > 4) {
     for (let r: usize = 0; r < <usize>rows; r++) {
       let p = <usize>load<u32>(index + (r << 2));
       let t = table + <usize>(<u32>load<u16>(p) & idMask) * tableStride;
       let time = recordTime<TIME>(p, t);
       for (let f: usize = 0; f < <usize>n; f++) {
-        let fl = <u32>load<u8>(flags + f);
+        let fl = load<u32>(flags + (f << 2));
         projectField<TIME>(p, t + T_HEADER + f * ENTRY, fl, time, tags + f * stride + r, nums + f * nStride + (r << 3), sids + f * sStride + (r << 2));
       }
     }
@@ -222,14 +232,18 @@ export function project(d: usize, fields: usize, n: u32): usize {
 /** One field of one record: the formula at the top of this file, minus what `fl` rules out. */
 @inline function projectField<TIME>(p: usize, e: usize, fl: u32, time: u64, tp: usize, np: usize, sp: usize): void {
   let kind = load<u32>(e, E_KIND);
-  let raw = load<u64>(p + <usize>load<u32>(e, E_OFF));
-  let valueMask = load<u64>(e, E_MASK);
-  let v = raw & valueMask;
-  if (fl & F_SIGNED) {
-    let sign = (valueMask ^ (valueMask >> 1)) & (<u64>0 - <u64>((kind >> 3) & 1));
-    v = (v ^ sign) - sign;
+  let raw: u64 = 0;
+  let v = load<u64>(e, E_ADD);
+  if (!(fl & F_CONST)) {
+    raw = load<u64>(p + <usize>load<u32>(e, E_OFF));
+    let valueMask = load<u64>(e, E_MASK);
+    let x = raw & valueMask;
+    if (fl & F_SIGNED) {
+      let sign = (valueMask ^ (valueMask >> 1)) & (<u64>0 - <u64>((kind >> 3) & 1));
+      x = (x ^ sign) - sign;
+    }
+    v += x;
   }
-  v += load<u64>(e, E_ADD);
   if (sizeof<TIME>() == 8) v += time & (<u64>0 - <u64>((kind >> 7) & 1));
   let tag = kind & K_TAG;
   if (fl & F_OPTIONAL) {
@@ -238,24 +252,24 @@ export function project(d: usize, fields: usize, n: u32): usize {
     v &= <u64>0 - <u64>present;
     tag &= 0 - present;
   }
-  // A field whose shapes give only strings (or only numbers) needs no masking: a shape without
-  // the field gives v = 0 anyway.
-  let num: f64 = 0;
-  let sid: u32 = 0;
+  if (!(fl & F_SAME_TAG)) store<u8>(tp, <u8>tag);
+  // A field whose shapes give only strings (or only numbers) needs no masking, a shape without
+  // the field gives v = 0 anyway, and its other column was zero-filled before the loop.
   if ((fl & (F_STRING | F_NUMBER)) == (F_STRING | F_NUMBER)) {
     let isString = (kind >> 5) & 1;
-    num = <f64>(<i64>(v & (<u64>isString - 1)));
-    sid = <u32>v & (0 - isString);
+    let num = <f64>(<i64>(v & (<u64>isString - 1)));
+    if (fl & F_DEC) num /= load<f64>(POW10 + (<usize>((kind >> K_SCALE_SHIFT) & 15) << 3));
+    if (fl & F_F64) num = select<f64>(reinterpret<f64>(raw), num, (kind & K_F64) != 0);
+    store<f64>(np, num);
+    store<u32>(sp, <u32>v & (0 - isString));
   } else if (fl & F_STRING) {
-    sid = <u32>v;
-  } else {
-    num = <f64>(<i64>v);
+    store<u32>(sp, <u32>v);
+  } else if (fl & F_NUMBER) {
+    let num = <f64>(<i64>v);
+    if (fl & F_DEC) num /= load<f64>(POW10 + (<usize>((kind >> K_SCALE_SHIFT) & 15) << 3));
+    if (fl & F_F64) num = select<f64>(reinterpret<f64>(raw), num, (kind & K_F64) != 0);
+    store<f64>(np, num);
   }
-  if (fl & F_DEC) num /= load<f64>(POW10 + (<usize>((kind >> K_SCALE_SHIFT) & 15) << 3));
-  if (fl & F_F64) num = select<f64>(reinterpret<f64>(raw), num, (kind & K_F64) != 0);
-  store<u8>(tp, <u8>tag);
-  store<f64>(np, num);
-  store<u32>(sp, sid);
 }
 
 /**
@@ -320,20 +334,24 @@ function buildTable(d: usize, table: usize, tableStride: usize, fields: usize, n
   }
   // Per field: the union over shapes of what its entries need.
   for (let f: usize = 0; f < <usize>n; f++) {
-    let fl: u32 = 0;
+    let fl: u32 = F_CONST | F_SAME_TAG;
+    let firstTag: u32 = shapes > 0 ? load<u32>(table + T_HEADER + f * ENTRY, E_KIND) & K_TAG : 0;
     for (let s: usize = 0; s < shapes; s++) {
       let e = table + s * tableStride + T_HEADER + f * ENTRY;
       let kind = load<u32>(e, E_KIND);
       let tag = kind & K_TAG;
+      let optional = load<u32>(e, E_PRESENCE) != REQUIRED;
       if (kind & K_SIGNED) fl |= F_SIGNED;
       if (kind & K_F64) fl |= F_F64;
       if (kind & K_DEC) fl |= F_DEC;
       if (kind & K_ADD_TIME) fl |= F_TIME;
       if (kind & K_STRING) fl |= F_STRING;
       else if (tag == TAG_NUMBER || tag == TAG_BOOL) fl |= F_NUMBER;
-      if (load<u32>(e, E_PRESENCE) != REQUIRED) fl |= F_OPTIONAL;
+      if (optional) fl |= F_OPTIONAL;
+      if (load<u64>(e, E_MASK) != 0 || (kind & (K_F64 | K_ADD_TIME)) != 0) fl &= ~F_CONST;
+      if (tag != firstTag || optional) fl &= ~F_SAME_TAG;
     }
-    store<u8>(flags + f, <u8>fl);
+    store<u32>(flags + (f << 2), fl | (firstTag << F_TAG_SHIFT));
   }
   return needTime;
 }

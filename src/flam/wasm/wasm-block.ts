@@ -11,6 +11,21 @@ import { WasmScan } from "./wasm-scan.ts";
 const MAX_KEY_BYTES = 255;
 const MAX_STRING_BYTES = 65_535;
 
+/** Short ASCII (most dictionary texts) is cheaper to build than to hand to TextDecoder. */
+function decodeText(flam: FlamContext, u8: Uint8Array, p: number, n: number): string {
+  if (n <= 32) {
+    let s = "";
+    let i = p;
+    for (; i < p + n; i++) {
+      const b = u8[i]!;
+      if (b >= 0x80) break;
+      s += String.fromCharCode(b);
+    }
+    if (i === p + n) return s;
+  }
+  return flam.decoder.decode(u8.subarray(p, p + n));
+}
+
 /** @internal Built by `FlamWasm.open`. */
 export class WasmBlock implements BlockReader {
   readonly eventCount: number;
@@ -25,6 +40,8 @@ export class WasmBlock implements BlockReader {
   private readonly hold: Hold;
   /** Where `encode` put the last lookup text. */
   private scratch = 0;
+  /** Texts decoded so far: a query resolves the same few group ids in every call. */
+  private readonly texts = new Map<number, string>();
 
   constructor(flam: FlamContext, descriptor: number, hold: Hold) {
     const ex = flam.exports;
