@@ -29,13 +29,14 @@ import {
 
 // One output row per group, in order of first appearance.
 export const G_SID: usize = 0; // i32
-export const G_COUNT: usize = 4; // u32: selected rows (even rows until the end, see G_COUNT_ODD)
-export const G_VALUE_COUNT: usize = 8; // u32
-const G_COUNT_ODD: usize = 12; // u32: odd rows, kept apart so consecutive rows do not wait on each other
-export const G_SUM: usize = 16; // f64
-export const G_MIN: usize = 24; // f64
-export const G_MAX: usize = 32; // f64
-export const GROUP_SIZE: usize = 40;
+export const G_VALUE_COUNT: usize = 4; // u32
+// u32: selected rows. While counting, rows 4k + b go to the count at G_COUNT + 4b, so that
+// consecutive rows of one group do not wait on each other; folded into G_COUNT at the end.
+export const G_COUNT: usize = 8;
+export const G_SUM: usize = 24; // f64
+export const G_MIN: usize = 32; // f64
+export const G_MAX: usize = 40; // f64
+export const GROUP_SIZE: usize = 48;
 
 /** Where the last `aggregate` wrote its rows: scratch above the arena top, valid until the next call. */
 export let aggregateOut: usize = 0;
@@ -57,31 +58,34 @@ export function aggregate(scan: usize, group: i32, value: i32): i32 {
   let out = arenaMark();
   let rowGroup = out + outBytes;
   aggregateOut = out;
-  let gTags = group >= 0 ? scanTags(scan, <u32>group) : 0;
-  let gSids = group >= 0 ? scanSids(scan, <u32>group) : 0;
   let n: u32 = 0;
 
   // Pass 1: group and count every selected row.
-  for (let base: usize = 0; base < stride; base += 16) {
-    let bits = i8x16.bitmask(v128.load(mask + base));
-    while (bits != 0) {
-      let r = base + <usize>ctz<i32>(bits);
-      bits &= bits - 1;
-      let sid = other;
-      if (group >= 0) {
-        let tag = load<u8>(gTags + r);
-        sid = select<u32>(load<u32>(gSids + (r << 2)), other, tag == TAG_STRING || tag == TAG_ARRAY);
+  if (group < 0) {
+    // One group: its count is the number of selected rows.
+    let count: u32 = 0;
+    for (let base: usize = 0; base < stride; base += 16) count += <u32>popcnt<i32>(i8x16.bitmask(v128.load(mask + base)));
+    if (count > 0) {
+      n = 1;
+      startGroup(out, -1);
+      store<u32>(out, count, G_COUNT);
+    }
+  } else {
+    let gTags = scanTags(scan, <u32>group);
+    let gSids = scanSids(scan, <u32>group);
+    let keepRows = value >= 0;
+    for (let base: usize = 0; base < stride; base += 16) {
+      let bits = i8x16.bitmask(v128.load(mask + base));
+      if (bits == 0xffff) {
+        // A whole chunk selected (no filter, or a common value): no bit scanning.
+        for (let r = base; r < base + 16; r++) n = groupRow(r, n, gTags, gSids, slots, other, out, rowGroup, keepRows);
+        continue;
       }
-      let slot = slots + (<usize>sid << 2);
-      let k = load<u32>(slot);
-      if (k == 0) {
-        k = ++n;
-        store<u32>(slot, k);
-        startGroup(out + <usize>(k - 1) * GROUP_SIZE, sid == other ? -1 : <i32>sid);
+      while (bits != 0) {
+        let r = base + <usize>ctz<i32>(bits);
+        bits &= bits - 1;
+        n = groupRow(r, n, gTags, gSids, slots, other, out, rowGroup, keepRows);
       }
-      store<u32>(rowGroup + (r << 2), k);
-      let g = out + <usize>(k - 1) * GROUP_SIZE + ((r & 1) << 3); // G_COUNT or G_COUNT_ODD
-      store<u32>(g, load<u32>(g, G_COUNT) + 1, G_COUNT);
     }
   }
 
@@ -96,7 +100,7 @@ export function aggregate(scan: usize, group: i32, value: i32): i32 {
       while (bits != 0) {
         let r = base + <usize>ctz<i32>(bits);
         bits &= bits - 1;
-        let g = out + <usize>(load<u32>(rowGroup + (r << 2)) - 1) * GROUP_SIZE;
+        let g = group < 0 ? out : out + <usize>(load<u32>(rowGroup + (r << 2)) - 1) * GROUP_SIZE;
         let x = load<f64>(vNums + (r << 3));
         let lo = load<f64>(g, G_MIN);
         let hi = load<f64>(g, G_MAX);
@@ -108,21 +112,50 @@ export function aggregate(scan: usize, group: i32, value: i32): i32 {
     }
   }
 
-  // Sparse reset of the slots this call claimed; fold the odd-row counts in.
-  for (let k: u32 = 0; k < n; k++) {
-    let g = out + <usize>k * GROUP_SIZE;
-    let sid = load<i32>(g, G_SID);
-    store<u32>(slots + (<usize>(sid < 0 ? other : <u32>sid) << 2), 0);
-    store<u32>(g, load<u32>(g, G_COUNT) + load<u32>(g, G_COUNT_ODD), G_COUNT);
+  // Sparse reset of the slots this call claimed; fold the counts of rows 4k + 1..3 in.
+  if (group >= 0) {
+    for (let k: u32 = 0; k < n; k++) {
+      let g = out + <usize>k * GROUP_SIZE;
+      let sid = load<i32>(g, G_SID);
+      store<u32>(slots + (<usize>(sid < 0 ? other : <u32>sid) << 2), 0);
+      let count = load<u32>(g, G_COUNT) + load<u32>(g, G_COUNT + 4) + load<u32>(g, G_COUNT + 8) + load<u32>(g, G_COUNT + 12);
+      store<u32>(g, count, G_COUNT);
+    }
   }
   return <i32>n;
 }
 
+/** Pass 1 for row `r`: its group (claimed on first sight), counted; returns the group count. */
+@inline function groupRow(
+  r: usize,
+  n: u32,
+  gTags: usize,
+  gSids: usize,
+  slots: usize,
+  other: u32,
+  out: usize,
+  rowGroup: usize,
+  keepRows: bool,
+): u32 {
+  let tag = load<u8>(gTags + r);
+  let sid = select<u32>(load<u32>(gSids + (r << 2)), other, tag == TAG_STRING || tag == TAG_ARRAY);
+  let slot = slots + (<usize>sid << 2);
+  let k = load<u32>(slot);
+  if (k == 0) {
+    k = ++n;
+    store<u32>(slot, k);
+    startGroup(out + <usize>(k - 1) * GROUP_SIZE, sid == other ? -1 : <i32>sid);
+  }
+  if (keepRows) store<u32>(rowGroup + (r << 2), k);
+  let g = out + <usize>(k - 1) * GROUP_SIZE + G_COUNT + ((r & 3) << 2);
+  store<u32>(g, load<u32>(g) + 1);
+  return n;
+}
+
 @inline function startGroup(g: usize, sid: i32): void {
   store<i32>(g, sid, G_SID);
-  store<u32>(g, 0, G_COUNT);
   store<u32>(g, 0, G_VALUE_COUNT);
-  store<u32>(g, 0, G_COUNT_ODD);
+  v128.store(g, i32x4.splat(0), G_COUNT); // the four row banks
   store<f64>(g, 0, G_SUM);
   store<f64>(g, Infinity, G_MIN);
   store<f64>(g, -Infinity, G_MAX);

@@ -10,7 +10,14 @@ import type { BlockReader } from "../../src/flam/block-reader.ts";
 import { openBlock } from "../../src/flam/decode-block.ts";
 import { sampleEvents } from "../../src/flam/test-events.ts";
 import type { FlamWasm } from "../../src/flam/wasm/index.ts";
-import { checkSelfConsistent, diffKernels, diffOutcomes, keyCountOf, outcomeOf, type Outcome } from "../helpers/flam-compare.ts";
+import {
+  checkSelfConsistent,
+  diffKernels,
+  diffOutcomes,
+  keyCountOf,
+  outcomeOf,
+  type Outcome,
+} from "../helpers/flam-compare.ts";
 import { randomEvents } from "../helpers/flam-events.ts";
 import { assemble, handParts } from "../helpers/flam-hand-block.ts";
 import { Rng } from "../helpers/random.ts";
@@ -22,7 +29,9 @@ export function fuzzCorpus(): Uint8Array[] {
     encodeBlock(sampleEvents()),
     assemble(handParts()),
     encodeBlock([]),
-    ...[1, 2, 3, 4, 5, 6].map((s) => encodeBlock(randomEvents(100 + s, 4 + s * 6, { names: 1 + (s % 4), keys: 3 + s }))),
+    ...[1, 2, 3, 4, 5, 6].map((s) =>
+      encodeBlock(randomEvents(100 + s, 4 + s * 6, { names: 1 + (s % 4), keys: 3 + s })),
+    ),
     encodeBlock(randomEvents(200, 270, { names: 270, keys: 2 })), // u16 shape ids
   ];
 }
@@ -55,10 +64,20 @@ function report(what: string, seed: number, i: number, steps: string[], bytes: U
   return `${what} (seed ${seed}, case ${i}: ${steps.join("; ")}; ${bytes.length} bytes, first 256 hex ${hex})`;
 }
 
-export function runFuzz(flam: FlamWasm, options: Readonly<Partial<FuzzOptions>> & { cases: number; seed: number }): FuzzStats {
+export function runFuzz(
+  flam: FlamWasm,
+  options: Readonly<Partial<FuzzOptions>> & { cases: number; seed: number },
+): FuzzStats {
   const corpus = fuzzCorpus();
   const clearEvery = options.clearEvery ?? 500;
-  const stats: FuzzStats = { cases: 0, opened: 0, resealed: 0, codes: {}, slowestMs: 0, failures: [] };
+  const stats: FuzzStats = {
+    cases: 0,
+    opened: 0,
+    resealed: 0,
+    codes: {},
+    slowestMs: 0,
+    failures: [],
+  };
   for (let i = 0; i < options.cases; i++) {
     if (i % clearEvery === 0) flam.clear();
     const rng = new Rng((options.seed ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0);
@@ -70,7 +89,9 @@ export function runFuzz(flam: FlamWasm, options: Readonly<Partial<FuzzOptions>> 
     try {
       ref = outcomeOf(openBlock, m.bytes);
     } catch (e) {
-      stats.failures.push(report(`the reference crashed: ${String(e)}`, options.seed, i, m.steps, m.bytes));
+      stats.failures.push(
+        report(`the reference crashed: ${String(e)}`, options.seed, i, m.steps, m.bytes),
+      );
       continue;
     }
     const t0 = performance.now();
@@ -91,7 +112,8 @@ export function runFuzz(flam: FlamWasm, options: Readonly<Partial<FuzzOptions>> 
         const keyCount = keyCountOf(ref.reader);
         diff = checkSelfConsistent(wasm.reader, keyCount);
         // Filters and aggregates on some accepted blocks (they are the slow comparisons).
-        if (diff === null && rng.chance(0.2)) diff = diffKernels(wasm.reader, ref.reader, keyCount, i, 1);
+        if (diff === null && rng.chance(0.2))
+          diff = diffKernels(wasm.reader, ref.reader, keyCount, i, 1);
       }
     } catch (e) {
       diff = `comparing threw ${String(e)}`;

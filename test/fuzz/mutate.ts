@@ -8,7 +8,27 @@ import { withChecksum } from "../helpers/flam-hand-block.ts";
 import type { Rng } from "../helpers/random.ts";
 
 const INTERESTING = [0x00, 0x01, 0x02, 0x7f, 0x80, 0x81, 0xff, 0x40, 0x41, 0xc1, 0x0f, 0x10];
-const INTERESTING_U32 = [0, 1, 2, 63, 64, 65, 255, 256, 257, 1024, 1025, 65_535, 65_536, 65_537, 2 ** 20, 2 ** 20 + 1, 2 ** 24, 2 ** 31, 0xffffffff];
+const INTERESTING_U32 = [
+  0,
+  1,
+  2,
+  63,
+  64,
+  65,
+  255,
+  256,
+  257,
+  1024,
+  1025,
+  65_535,
+  65_536,
+  65_537,
+  2 ** 20,
+  2 ** 20 + 1,
+  2 ** 24,
+  2 ** 31,
+  0xffffffff,
+];
 
 /** What `mutate` did, for failure reports. */
 export interface Mutation {
@@ -23,7 +43,9 @@ const sectionBounds = (b: Uint8Array): [number, number][] => {
   const offsets = [48, 52, 56, 60].map((at) => v.getUint32(at, true));
   offsets.push(b.length);
   const out: [number, number][] = [];
-  for (let i = 0; i < 4; i++) if (offsets[i]! < offsets[i + 1]! && offsets[i + 1]! <= b.length) out.push([offsets[i]!, offsets[i + 1]!]);
+  for (let i = 0; i < 4; i++)
+    if (offsets[i]! < offsets[i + 1]! && offsets[i + 1]! <= b.length)
+      out.push([offsets[i]!, offsets[i + 1]!]);
   return out;
 };
 
@@ -55,7 +77,9 @@ export function mutate(seed: Uint8Array, rng: Rng): Mutation {
         break;
       }
       case 3: {
-        const extra = Array.from({ length: 1 + rng.int(8) }, () => (rng.chance(0.5) ? rng.pick(INTERESTING) : rng.int(256)));
+        const extra = Array.from({ length: 1 + rng.int(8) }, () =>
+          rng.chance(0.5) ? rng.pick(INTERESTING) : rng.int(256),
+        );
         b = Uint8Array.from([...b.subarray(0, at), ...extra, ...b.subarray(at)]);
         steps.push(`insert ${extra.join(",")} at ${at}`);
         break;
@@ -77,7 +101,9 @@ export function mutate(seed: Uint8Array, rng: Rng): Mutation {
         if (n < 64) break;
         const field = 16 + 4 * rng.int(12);
         const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-        const x = rng.chance(0.5) ? rng.pick(INTERESTING_U32) : (v.getUint32(field, true) + rng.int(5) - 2) >>> 0;
+        const x = rng.chance(0.5)
+          ? rng.pick(INTERESTING_U32)
+          : (v.getUint32(field, true) + rng.int(5) - 2) >>> 0;
         v.setUint32(field, x, true);
         steps.push(`set header u32 at ${field} to ${x}`);
         break;
@@ -97,7 +123,8 @@ export function mutate(seed: Uint8Array, rng: Rng): Mutation {
   const resealed = rng.chance(0.75) && b.length >= 16;
   if (resealed) {
     // blockLength = the bytes (most of the time), then a checksum that matches.
-    if (rng.chance(0.9)) new DataView(b.buffer, b.byteOffset, b.byteLength).setUint32(8, b.length, true);
+    if (rng.chance(0.9))
+      new DataView(b.buffer, b.byteOffset, b.byteLength).setUint32(8, b.length, true);
     withChecksum(b);
   }
   return { bytes: b, steps, resealed };

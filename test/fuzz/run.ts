@@ -10,7 +10,9 @@ import { loadFlamWasmModule } from "../helpers/load-wasm-node.ts";
 import { checkStillWorks, runFuzz } from "./fuzz.ts";
 
 const cases = Number(process.argv[2] ?? process.env["FUZZ_CASES"] ?? 1_000_000);
-const seed = Number(process.argv[3] ?? process.env["FUZZ_SEED"] ?? Math.floor(Math.random() * 2 ** 31));
+const seed = Number(
+  process.argv[3] ?? process.env["FUZZ_SEED"] ?? Math.floor(Math.random() * 2 ** 31),
+);
 if (!Number.isSafeInteger(cases) || cases < 0 || !Number.isSafeInteger(seed)) {
   console.error("usage: run.ts [cases] [seed]");
   process.exit(2);
@@ -22,11 +24,16 @@ console.log(`fuzz: ${cases} cases, seed ${seed}`);
 const stats = runFuzz(flam, {
   cases,
   seed,
-  progress: (s) => console.log(`fuzz: ${s.cases} cases, ${s.opened} opened, ${s.failures.length} failures, ${((performance.now() - started) / 1000).toFixed(1)} s`),
+  progress: (s) =>
+    console.log(
+      `fuzz: ${s.cases} cases, ${s.opened} opened, ${s.failures.length} failures, ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    ),
 });
 const after = checkStillWorks(flam);
 const seconds = (performance.now() - started) / 1000;
-console.log(`fuzz: ${stats.cases} cases in ${seconds.toFixed(1)} s (${Math.round(stats.cases / seconds)}/s), ${stats.resealed} resealed, ${stats.opened} opened both ways, slowest WASM open ${stats.slowestMs.toFixed(2)} ms`);
+console.log(
+  `fuzz: ${stats.cases} cases in ${seconds.toFixed(1)} s (${Math.round(stats.cases / seconds)}/s), ${stats.resealed} resealed, ${stats.opened} opened both ways, slowest WASM open ${stats.slowestMs.toFixed(2)} ms`,
+);
 console.log(`fuzz: WASM outcomes ${JSON.stringify(stats.codes)}`);
 for (const f of stats.failures) console.error(`FAIL ${f}`);
 if (after !== null) console.error(`FAIL after fuzzing, a valid block: ${after}`);

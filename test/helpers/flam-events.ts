@@ -9,13 +9,54 @@ import { Rng } from "./random.ts";
 
 export const T0 = Date.UTC(2026, 0, 1);
 
-const TEXTS = ["", "US", "CA", "FR", "Zoë", "日本語", "😀 smile", "\uFEFFbom first", "a\u0000b", "x".repeat(300), "é".repeat(40)];
-const ARRAYS: PropertyValue[] = [[], [1, "a", null], ["x"], [true, false], [1.5, -0.25], ["😀", ""]];
-const LARGE_INTS = [2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 31, -(2 ** 31) - 1, 2 ** 32, 2 ** 40 + 7, -128, 127, 32767, -32769];
+const TEXTS = [
+  "",
+  "US",
+  "CA",
+  "FR",
+  "Zoë",
+  "日本語",
+  "😀 smile",
+  "\uFEFFbom first",
+  "a\u0000b",
+  "x".repeat(300),
+  "é".repeat(40),
+];
+const ARRAYS: PropertyValue[] = [
+  [],
+  [1, "a", null],
+  ["x"],
+  [true, false],
+  [1.5, -0.25],
+  ["😀", ""],
+];
+const LARGE_INTS = [
+  2 ** 53 - 1,
+  -(2 ** 53 - 1),
+  2 ** 31,
+  -(2 ** 31) - 1,
+  2 ** 32,
+  2 ** 40 + 7,
+  -128,
+  127,
+  32767,
+  -32769,
+];
 const DOUBLES = [0.1 + 0.2, 1e300, -0, 5e-324, 1.7976931348623157e308, Math.PI, -1e-7, 123456.789];
 
 /** What a generated key holds; MIXED varies per event, so one name has several shapes. */
-const KINDS = ["small", "large", "cents", "scaled", "double", "bool", "null", "text", "array", "mixed"] as const;
+const KINDS = [
+  "small",
+  "large",
+  "cents",
+  "scaled",
+  "double",
+  "bool",
+  "null",
+  "text",
+  "array",
+  "mixed",
+] as const;
 type Kind = (typeof KINDS)[number];
 
 export interface EventOptions {
@@ -31,16 +72,28 @@ export interface EventOptions {
 
 function value(rng: Rng, kind: Kind): PropertyValue {
   switch (kind) {
-    case "small": return rng.int(201) - 100;
-    case "large": return rng.pick(LARGE_INTS);
-    case "cents": return (rng.int(2_000_001) - 1_000_000) / 100;
-    case "scaled": { const s = 1 + rng.int(15); return (rng.int(2001) - 1000) / 10 ** s; }
-    case "double": return rng.chance(0.5) ? rng.pick(DOUBLES) : (rng.next() - 0.5) * 10 ** rng.int(30);
-    case "bool": return rng.chance(0.5);
-    case "null": return null;
-    case "text": return rng.chance(0.7) ? rng.pick(TEXTS) : `t${rng.int(50)}`;
-    case "array": return rng.pick(ARRAYS);
-    case "mixed": return value(rng, rng.pick(KINDS.filter((k) => k !== "mixed")));
+    case "small":
+      return rng.int(201) - 100;
+    case "large":
+      return rng.pick(LARGE_INTS);
+    case "cents":
+      return (rng.int(2_000_001) - 1_000_000) / 100;
+    case "scaled": {
+      const s = 1 + rng.int(15);
+      return (rng.int(2001) - 1000) / 10 ** s;
+    }
+    case "double":
+      return rng.chance(0.5) ? rng.pick(DOUBLES) : (rng.next() - 0.5) * 10 ** rng.int(30);
+    case "bool":
+      return rng.chance(0.5);
+    case "null":
+      return null;
+    case "text":
+      return rng.chance(0.7) ? rng.pick(TEXTS) : `t${rng.int(50)}`;
+    case "array":
+      return rng.pick(ARRAYS);
+    case "mixed":
+      return value(rng, rng.pick(KINDS.filter((k) => k !== "mixed")));
   }
 }
 
@@ -55,9 +108,15 @@ function uuid(rng: Rng): string {
  * @example
  * encodeBlock(randomEvents(7, 500, { names: 3 }));
  */
-export function randomEvents(seed: number, count: number, options: Readonly<Partial<EventOptions>> = {}): FlamEvent[] {
+export function randomEvents(
+  seed: number,
+  count: number,
+  options: Readonly<Partial<EventOptions>> = {},
+): FlamEvent[] {
   const rng = new Rng(seed);
-  const names = Array.from({ length: options.names ?? 5 }, (_, i) => (i === 0 ? "purchase" : `event ${i}`));
+  const names = Array.from({ length: options.names ?? 5 }, (_, i) =>
+    i === 0 ? "purchase" : `event ${i}`,
+  );
   const keys = Array.from({ length: options.keys ?? 12 }, (_, i) => ({
     key: i % 4 === 3 ? `nested.key ${i}` : `k${i}`,
     kind: KINDS[i % KINDS.length]!,
@@ -81,7 +140,9 @@ export function randomEvents(seed: number, count: number, options: Readonly<Part
     const time = start + rng.int(span + 1);
     events.push({
       id: rng.chance(0.5) ? uuid(rng) : `evt-${seed}-${i}`,
-      visitor: rng.chance(0.9) ? `v${rng.int(30)}` : rng.pick(["visitor é", "😀", "0b0c8f3a-1234-4abc-8def-0123456789ab"]),
+      visitor: rng.chance(0.9)
+        ? `v${rng.int(30)}`
+        : rng.pick(["visitor é", "😀", "0b0c8f3a-1234-4abc-8def-0123456789ab"]),
       name,
       time,
       receivedAt: time + rng.int(100_000) - 5_000,

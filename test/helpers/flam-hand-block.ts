@@ -58,14 +58,35 @@ export function handParts(): HandParts {
     strings: ["purchase", "v1", "US", "pro", "e1", "e2", "pageview", "e3"].flatMap((s) => str(s)),
     shapes: [
       // shape 0
-      0, 0x41, 0x40, 1, 0x71, 0x11, 3, /* price */ 0, 0x22, 2, /* country */ 1, 0xc1, /* plan */ 2, 0x40, 3,
+      0, 0x41, 0x40, 1, 0x71, 0x11, 3, /* price */ 0, 0x22, 2, /* country */ 1, 0xc1, /* plan */ 2,
+      0x40, 3,
       // shape 1
       6, 0x41, 0x41, 0x72, 0x12, 1, /* country */ 1, 0x40, 2,
     ],
     records: [
-      0, 0b1, 4, 0, 5, 0xcf, 0x07, 2, // purchase e1 price 19.99 country US
-      0, 0b0, 5, 10, 0xfb, 0xf4, 0x01, 0, // purchase e2 price 5.00, no country, received -5
-      1, 7, 1, 20, 0, 0, 0, // pageview e3 by v1
+      0,
+      0b1,
+      4,
+      0,
+      5,
+      0xcf,
+      0x07,
+      2, // purchase e1 price 19.99 country US
+      0,
+      0b0,
+      5,
+      10,
+      0xfb,
+      0xf4,
+      0x01,
+      0, // purchase e2 price 5.00, no country, received -5
+      1,
+      7,
+      1,
+      20,
+      0,
+      0,
+      0, // pageview e3 by v1
     ],
     keyCount: 3,
     stringCount: 8,
@@ -82,7 +103,13 @@ export function handLayout(p: HandParts = handParts()) {
   const stringsOffset = keysOffset + p.keys.length;
   const shapesOffset = stringsOffset + p.strings.length;
   const recordsOffset = shapesOffset + p.shapes.length;
-  return { keysOffset, stringsOffset, shapesOffset, recordsOffset, blockLength: recordsOffset + p.records.length };
+  return {
+    keysOffset,
+    stringsOffset,
+    shapesOffset,
+    recordsOffset,
+    blockLength: recordsOffset + p.records.length,
+  };
 }
 
 /** Writes a block; `patch` may change any header field before the checksum is computed. */
@@ -141,8 +168,21 @@ export interface OneSlotOptions {
  * @example
  * assemble(oneSlot([0x03], [2])) // a BOOL byte of 2: BAD_RECORD
  */
-export function oneSlot(slotEnc: number[], value: number[], options: Readonly<Partial<OneSlotOptions>> = {}): HandParts {
-  const o = { timeEnc: 0x71, time: [0], receivedEnc: 0x11, received: [0], bitmap: [], minTime: T, maxTime: T, ...options };
+export function oneSlot(
+  slotEnc: number[],
+  value: number[],
+  options: Readonly<Partial<OneSlotOptions>> = {},
+): HandParts {
+  const o = {
+    timeEnc: 0x71,
+    time: [0],
+    receivedEnc: 0x11,
+    received: [0],
+    bitmap: [],
+    minTime: T,
+    maxTime: T,
+    ...options,
+  };
   return {
     keys: key(0, "x"),
     strings: [...str("e"), ...str("v"), ...str("s")],

@@ -43,15 +43,15 @@ export interface FlamExports {
 /** Scan header fields (assembly/scan-layout.ts), as u32 indexes from the scan address / 4. */
 export const ScanHeader = { ROWS: 1, STRIDE: 3, MASK: 4, TAGS: 5, NUMS: 6, SIDS: 7 } as const;
 
-/** One `aggregate` row (assembly/aggregate.ts): 40 bytes. */
+/** One `aggregate` row (assembly/aggregate.ts). */
 export const GroupLayout = {
-  SIZE: 40,
+  SIZE: 48,
   SID: 0,
-  COUNT: 4,
-  VALUE_COUNT: 8,
-  SUM: 16,
-  MIN: 24,
-  MAX: 32,
+  VALUE_COUNT: 4,
+  COUNT: 8,
+  SUM: 24,
+  MIN: 32,
+  MAX: 40,
 } as const;
 
 /** Not a block error: the arena could not grow (assembly/errors.ts). */

@@ -76,11 +76,14 @@ export class WasmBlock implements BlockReader {
     if (!(Number.isInteger(sid) && sid >= 0 && sid < this.stringCount)) {
       throw new RangeError(`string id ${sid} is out of range`);
     }
-    const ex = this.flam.exports;
-    const p = ex.stringText(this.d, sid);
-    return this.flam.decoder.decode(
-      this.flam.views.u8.subarray(p, p + ex.stringLength(this.d, sid)),
-    );
+    let text = this.texts.get(sid);
+    if (text === undefined) {
+      const ex = this.flam.exports;
+      const p = ex.stringText(this.d, sid);
+      text = decodeText(this.flam, this.flam.views.u8, p, ex.stringLength(this.d, sid));
+      this.texts.set(sid, text);
+    }
+    return text;
   }
 
   scan(fields: readonly FieldRef[]): Scan {
