@@ -155,7 +155,7 @@ function formatLoad(): string {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  // One full GC between timed runs, so one run's garbage is not billed to the next.
+  // Lets the harness collect garbage before each measurement (see harness.ts).
   setFlagsFromString("--expose-gc");
   (globalThis as { gc?: unknown }).gc ??= runInNewContext("gc");
 

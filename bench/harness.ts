@@ -3,6 +3,11 @@
  * minimum time are reached (or a time budget runs out), reporting the median. Every run's result,
  * warm-up included, goes through `check`, outside the timed region, so a fast wrong answer fails
  * the bench instead of winning it.
+ *
+ * Garbage is collected once before a measurement (when `gc` is exposed), then the harness pauses
+ * so V8's background sweeping is over before timing starts. It does not collect between runs:
+ * on two cores, the sweeping a forced GC leaves behind made DuckDB's ~4 ms queries take 12-40 ms,
+ * and a subject's own garbage is part of its cost.
  */
 
 export interface MeasureOptions {
@@ -16,6 +21,8 @@ export interface MeasureOptions {
   maxRuns: number;
   /** Stop after this much timed work in ms once 3 runs are done, even below `minRuns`. Defaults to 10000. */
   budgetMs: number;
+  /** Pause after the initial GC, in ms. Defaults to 250. */
+  settleMs: number;
 }
 
 export interface Measurement {
@@ -31,6 +38,7 @@ const DEFAULTS: MeasureOptions = {
   minTimeMs: 1000,
   maxRuns: 100,
   budgetMs: 10_000,
+  settleMs: 250,
 };
 
 /** Thrown when a timed run returns a wrong answer; the bench stops rather than report it. */
@@ -60,12 +68,16 @@ export async function measure<T>(
     const problem = check(result);
     if (problem !== null) throw new WrongAnswerError(what, problem);
   };
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, o.settleMs));
+  }
   for (let i = 0; i < o.warmup; i++) verify(await run());
 
   const samplesMs: number[] = [];
   let spentMs = 0;
   while (samplesMs.length < o.maxRuns) {
-    collectGarbage();
     const start = performance.now();
     const result = await run();
     const ms = performance.now() - start;
@@ -90,10 +102,4 @@ export function median(samples: readonly number[]): number {
 /** Events per second for `events` processed in `ms`. */
 export function eventsPerSec(events: number, ms: number): number {
   return events / (ms / 1000);
-}
-
-/** Runs a full GC between timed runs when node was started with --expose-gc, so one run's garbage is not billed to the next. */
-function collectGarbage(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc) gc();
 }

@@ -48,11 +48,13 @@ export function formatRate(value: number | null): string {
   return `${scaled >= 100 ? scaled.toFixed(0) : scaled.toPrecision(3)}${unit}`;
 }
 
-/** A ratio such as "12.3x" or "0.42x"; "-" when either side is missing. */
+/** A ratio such as "259x", "12.3x", "0.42x" or "0.0039x"; "-" when either side is missing. */
 export function formatRatio(value: number | null, base: number | null): string {
   if (value === null || base === null || !Number.isFinite(value) || !(base > 0)) return "-";
   const r = value / base;
-  return `${r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2)}x`;
+  const digits =
+    r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2);
+  return `${digits}x`;
 }
 
 /** The results table, then one ratio table per baseline present. */
