@@ -17,7 +17,7 @@ import {
   type FlamEvent,
 } from "../src/flam/index.ts";
 import { FlamWasm } from "../src/flam/wasm/index.ts";
-import { readFileSync } from "node:fs";
+import { loadFlamWasmModule } from "../test/helpers/load-wasm-node.ts";
 import { MISSING_COUNTRY } from "./query.ts";
 import type { PriceByCountry, Subject } from "./subject.ts";
 
