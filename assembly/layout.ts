@@ -72,9 +72,15 @@ export const POSTING_SIZE: usize = 16;
 export const NO_OPT: u16 = 0xffff;
 
 // Check entry: a record field whose bytes can hold an out-of-range value (§6), or an optional
-// slot whose bytes must be zero when it is absent (§8).
-export const C_OFF: usize = 0;
-export const C_ENC: usize = 4;
-export const C_OPT: usize = 8; // i32: optional slot index, -1 when required
-export const C_WIDTH: usize = 12; // bytes in the record
-export const CHECK_SIZE: usize = 16;
+// slot whose bytes must be zero when it is absent (§8). Every check runs the same operations
+// (records.ts), so that validating records of mixed shapes does not mispredict.
+export const C_OFF: usize = 0; // value offset from the record start
+export const C_PRESENCE: usize = 4; // bitmap byte offset | bit mask << 16, or C_REQUIRED
+export const C_KIND: usize = 8; // CK_* bits: the value rule when present
+export const C_MASK: usize = 16; // u64: the value's bytes in the record
+export const CHECK_SIZE: usize = 24;
+export const C_REQUIRED: u32 = 1 << 24;
+export const CK_BOOL: u32 = 1; // 00 or 01
+export const CK_INT53: u32 = 2; // 8-byte INT or DEC: |v| <= 2^53 - 1
+export const CK_F64: u32 = 4; // finite
+export const CK_ID: u32 = 8; // a string id < stringCount

@@ -4,21 +4,13 @@
 // at blockLength. After this, scans read records without any check.
 
 import { BAD_RECORD, OK, fail } from "./errors";
-import {
-  ENC_BOOL,
-  ENC_F64,
-  FAMILY_DEC,
-  FAMILY_INT,
-  FAMILY_JSON,
-  FAMILY_STR,
-  MAX_SAFE,
-} from "./format";
+import { MAX_SAFE } from "./format";
 import {
   CHECK_SIZE,
-  C_ENC,
+  C_KIND,
+  C_MASK,
   C_OFF,
-  C_OPT,
-  C_WIDTH,
+  C_PRESENCE,
   D_MAX_TIME,
   D_MIN_TIME,
   D_RECORD_INDEX,
@@ -75,19 +67,18 @@ export function checkRecords(d: usize, base: usize, p: usize, end: usize, count:
     if (delta > MAX_SAFE || delta < -MAX_SAFE) return code(at + 4);
     let received = time + delta;
     if (received > MAX_SAFE || received < -MAX_SAFE) return code(at + 5);
-    // The fields whose bytes can be out of range.
+    // The fields whose bytes can be out of range, or must be zero: all checked, then one branch.
     let checks = <usize>load<u32>(sh, S_CHECKS);
     let n = load<u32>(sh, S_CHECK_COUNT);
+    let bad: u32 = 0;
     for (let k: u32 = 0; k < n; k++) {
-      let c = checks + <usize>k * CHECK_SIZE;
-      let v = p + <usize>load<u32>(c, C_OFF);
-      let enc = <u8>load<u32>(c, C_ENC);
-      let opt = load<i32>(c, C_OPT);
-      if (opt >= 0 && ((<u32>load<u8>(p + idWidth + (opt >> 3)) >> (opt & 7)) & 1) == 0) {
-        // An absent optional slot: its bytes are all 0, its value is not checked.
-        if (loadUnsigned(v, load<u32>(c, C_WIDTH)) != 0) return code(<u32>(v - base));
-      } else if (!valueInRange(v, enc, stringCount)) {
-        return code(<u32>(v - base));
+      bad |= checkField(p, checks + <usize>k * CHECK_SIZE, stringCount);
+    }
+    if (bad != 0) {
+      // Which field, for the error message.
+      for (let k: u32 = 0; k < n; k++) {
+        let c = checks + <usize>k * CHECK_SIZE;
+        if (checkField(p, c, stringCount) != 0) return code(<u32>(p - base) + load<u32>(c, C_OFF));
       }
     }
     p += size;
@@ -95,26 +86,25 @@ export function checkRecords(d: usize, base: usize, p: usize, end: usize, count:
   return p == end ? OK : code(<u32>(p - base));
 }
 
-/** §6 value rules of a present field (optional slots of any encoding come here too). */
-function valueInRange(v: usize, enc: u8, stringCount: u32): bool {
-  if (enc == ENC_BOOL) return load<u8>(v) <= 1; // 00 false, 01 true
-  if (enc == ENC_F64) {
-    // NaN and infinities are corrupt: exponent bits all ones.
-    return (load<u64>(v) & 0x7ff0000000000000) != 0x7ff0000000000000;
-  }
-  let family = enc & 0xf0;
-  let w = enc & 0x0f;
-  if (family == FAMILY_INT || family == FAMILY_DEC) {
-    // 8-byte integers and mantissas: |v| <= 2^53 - 1; narrower ones always are
-    if (w != 8) return true;
-    let x = load<i64>(v);
-    return x <= MAX_SAFE && x >= -MAX_SAFE;
-  }
-  if (family == FAMILY_STR || family == FAMILY_JSON) {
-    return <u32>loadUnsigned(v, w) < stringCount;
-  }
-  return true;
+/**
+ * 1 when the field is absent with non-zero bytes (§8) or present with a value out of range (§6).
+ * The same operations for every kind of check, selected by masks.
+ */
+@inline function checkField(p: usize, c: usize, stringCount: u32): u32 {
+  let raw = load<u64>(p + <usize>load<u32>(c, C_OFF)) & load<u64>(c, C_MASK);
+  let presence = load<u32>(c, C_PRESENCE);
+  let bit = <u32>load<u8>(p + <usize>(presence & 0xffff)) & (presence >> 16);
+  let present = (bit | (presence >> 24)) != 0;
+  let kind = load<u32>(c, C_KIND);
+  let badValue =
+    (<u32>(raw > 1) & kind) | // CK_BOOL
+    (<u32>(raw + <u64>MAX_SAFE > <u64>(2 * MAX_SAFE)) & (kind >> 1)) | // CK_INT53
+    (<u32>((raw & F64_EXPONENT) == F64_EXPONENT) & (kind >> 2)) | // CK_F64: NaN, infinities
+    (<u32>(raw >= <u64>stringCount) & (kind >> 3)); // CK_ID
+  return select<u32>(badValue & 1, <u32>(raw != 0), present);
 }
+
+const F64_EXPONENT: u64 = 0x7ff0000000000000;
 
 @inline function code(at: u32): i32 {
   fail(BAD_RECORD, at);

@@ -20,10 +20,15 @@ import {
 } from "./format";
 import {
   CHECK_SIZE,
-  C_ENC,
+  CK_BOOL,
+  CK_F64,
+  CK_ID,
+  CK_INT53,
+  C_KIND,
+  C_MASK,
   C_OFF,
-  C_OPT,
-  C_WIDTH,
+  C_PRESENCE,
+  C_REQUIRED,
   D_KEYS,
   D_POSTINGS,
   D_POSTING_STARTS,
@@ -145,9 +150,9 @@ function readShape(sh: usize, counts: usize, keyCount: u32, stringCount: u32, id
   let idEnc = load<u8>(sh, S_ID_ENC);
   let visitorEnc = load<u8>(sh, S_VISITOR_ENC);
   // STR w: width w
-  if (needsCheck(idEnc)) checkCount = addCheck(checks, checkCount, load<u32>(sh, S_ID_OFF), idEnc, -1, idEnc & 0x0f);
+  if (needsCheck(idEnc)) checkCount = addCheck(checks, checkCount, load<u32>(sh, S_ID_OFF), idEnc, C_REQUIRED, idEnc & 0x0f);
   if (needsCheck(visitorEnc)) {
-    checkCount = addCheck(checks, checkCount, load<u32>(sh, S_VISITOR_OFF), visitorEnc, -1, visitorEnc & 0x0f);
+    checkCount = addCheck(checks, checkCount, load<u32>(sh, S_VISITOR_OFF), visitorEnc, C_REQUIRED, visitorEnc & 0x0f);
   }
   let optional: i32 = 0;
   let prevKey: i64 = -1;
@@ -175,7 +180,9 @@ function readShape(sh: usize, counts: usize, keyCount: u32, stringCount: u32, id
     let counter = counts + (<usize>keyId << 2);
     store<u32>(counter, load<u32>(counter) + 1);
     if (needsCheck(encByte) || (opt >= 0 && encWidth > 0)) {
-      checkCount = addCheck(checks, checkCount, off, encByte, opt, encWidth);
+      // Present when bit (k & 7) of bitmap byte k >> 3 (right after the shape id) is set.
+      let presence = opt < 0 ? C_REQUIRED : (idWidth + (<u32>opt >> 3)) | (<u32>1 << (16 + (<u32>opt & 7)));
+      checkCount = addCheck(checks, checkCount, off, encByte, presence, encWidth);
     }
     off += encWidth;
   }
@@ -299,12 +306,18 @@ function readEncoding(at: i32, stringCount: u32): i32 {
   return (family == FAMILY_STR || family == FAMILY_JSON) && w != 0;
 }
 
-@inline function addCheck(list: usize, n: u32, off: u32, enc: u8, opt: i32, width: u32): u32 {
+@inline function addCheck(list: usize, n: u32, off: u32, enc: u8, presence: u32, width: u32): u32 {
   let c = list + <usize>n * CHECK_SIZE;
+  let family = enc & 0xf0;
+  let kind: u32 = 0;
+  if (enc == ENC_BOOL) kind = CK_BOOL;
+  else if (enc == ENC_F64) kind = CK_F64;
+  else if ((family == FAMILY_INT || family == FAMILY_DEC) && width == 8) kind = CK_INT53;
+  else if ((family == FAMILY_STR || family == FAMILY_JSON) && width != 0) kind = CK_ID;
   store<u32>(c, off, C_OFF);
-  store<u32>(c, enc, C_ENC);
-  store<i32>(c, opt, C_OPT);
-  store<u32>(c, width, C_WIDTH);
+  store<u32>(c, presence, C_PRESENCE);
+  store<u32>(c, kind, C_KIND);
+  store<u64>(c, width >= 8 ? <u64>-1 : (<u64>1 << (<u64>width << 3)) - 1, C_MASK);
   return n + 1;
 }
 
