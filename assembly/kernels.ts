@@ -19,14 +19,12 @@ const SIMD_SET_MAX: u32 = 8;
 
 /**
  * Keeps rows whose field `f` is a STRING or ARRAY with one of the `n` u32 string ids at `ids`.
- * Ids at or above the block's string count cannot match and are ignored.
+ * Ids at or above the block's string count cannot match and are ignored. Returns false when
+ * memory for a large set cannot grow (the selection is then unchanged).
  */
-export function whereStrIn(scan: usize, f: u32, ids: usize, n: u32): void {
+export function whereStrIn(scan: usize, f: u32, ids: usize, n: u32): bool {
   let stringCount = load<u32>(<usize>load<u32>(scan, SC_BLOCK), D_STRINGS);
-  if (n > SIMD_SET_MAX) {
-    whereStrInBitset(scan, f, ids, n, stringCount);
-    return;
-  }
+  if (n > SIMD_SET_MAX) return whereStrInBitset(scan, f, ids, n, stringCount);
   let mask = <usize>load<u32>(scan, SC_MASK);
   let tags = scanTags(scan, f);
   let sids = scanSids(scan, f);
@@ -60,12 +58,13 @@ export function whereStrIn(scan: usize, f: u32, ids: usize, n: u32): void {
     let hit = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(m0, m1), i16x8.narrow_i32x4_s(m2, m3));
     v128.store(mask + r, v128.and(sel, v128.and(isStr, hit)));
   }
+  return true;
 }
 
-function whereStrInBitset(scan: usize, f: u32, ids: usize, n: u32, stringCount: u32): void {
+function whereStrInBitset(scan: usize, f: u32, ids: usize, n: u32, stringCount: u32): bool {
   let mark = arenaMark();
   let bits = arenaAllocZeroed(<usize>((stringCount + 7) >> 3));
-  if (bits == 0 && stringCount != 0) return; // unreachable in practice: memory for the set
+  if (bits == 0) return false;
   for (let k: u32 = 0; k < n; k++) {
     let id = load<u32>(ids + (<usize>k << 2));
     if (id >= stringCount) continue;
@@ -86,6 +85,7 @@ function whereStrInBitset(scan: usize, f: u32, ids: usize, n: u32, stringCount: 
     store<u8>(mask + r, load<u8>(mask + r) & <u8>(0 - keep));
   }
   arenaRelease(mark);
+  return true;
 }
 
 /** Keeps rows whose field `f` is a NUMBER with `value op v` (JavaScript comparison semantics). */

@@ -5,10 +5,13 @@
  * @example
  * const flam = FlamWasm.fromModule(loadFlamWasmModule());
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 
 const WASM_URL = new URL("../../build/flam.wasm", import.meta.url);
 
 export function loadFlamWasmModule(): WebAssembly.Module {
+  if (!existsSync(WASM_URL)) {
+    throw new Error("build/flam.wasm is missing: run `npm run build:wasm` first");
+  }
   return new WebAssembly.Module(readFileSync(WASM_URL));
 }

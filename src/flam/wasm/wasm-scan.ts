@@ -63,8 +63,9 @@ export class WasmScan implements Scan {
       // Only ids a column can hold can match (the reference compares with a Set).
       if (Number.isInteger(sid) && sid >= 0 && sid <= 0xffffffff) u32[(list >>> 2) + n++] = sid;
     }
-    ex.whereStrIn(this.s, i, list, n);
+    const ok = ex.whereStrIn(this.s, i, list, n);
     ex.release(mark);
+    if (!ok) throw outOfMemory();
   }
 
   whereNum(i: number, op: NumOp, v: number): void {
