@@ -21,7 +21,7 @@ import {
 } from "./layout";
 import { entryLenTag, entryText, indexFind } from "./text-index";
 import { openBlock } from "./open-block";
-import { project } from "./project";
+import { completeColumn, project } from "./project";
 import { aggregateOut } from "./aggregate";
 
 export { aggregate } from "./aggregate";
@@ -144,6 +144,11 @@ export function stringLength(d: usize, sid: u32): u32 {
 /** Projects `n` i32 field ids at `fields` into a new scan (scan-layout.ts); 0 when out of memory. */
 export function scan(d: usize, fields: usize, n: u32): usize {
   return project(d, fields, n);
+}
+
+/** Makes column `f` of a scan whole before the binding shows it (scan-layout.ts). */
+export function columnReady(scan: usize, f: u32): void {
+  completeColumn(scan, f);
 }
 
 /** Address of the rows written by the last `aggregate` (aggregate.ts layout). */

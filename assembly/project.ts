@@ -69,6 +69,7 @@ import {
   SCAN_HEADER,
   SC_BLOCK,
   SC_FIELDS,
+  SC_FIELD_FLAGS,
   SC_MASK,
   SC_NUMS,
   SC_ROWS,
@@ -116,6 +117,8 @@ const F_TIME: u32 = 64; // receivedAt
 const F_CONST: u32 = 128; // no shape reads record bytes for it (e.g. the event name)
 const F_SAME_TAG: u32 = 256; // every record has the same tag (bits 12..14 hold it)
 const F_TAG_SHIFT: u32 = 12;
+const F_COMPLETE: u32 = 1 << 16; // the unwritten column was zero-filled (completeColumn)
+const F_KIND: u32 = 1 << 17; // the record loop reads the entry's kind (not for e.g. the event name)
 
 /**
  * Projects the `n` fields (i32 field ids at `fields`) of the block `d` into a new scan with
@@ -126,10 +129,12 @@ export function project(d: usize, fields: usize, n: u32): usize {
   let stride = <usize>((rows + 15) & ~15);
   let shapes = <usize>load<u32>(d, D_SHAPES);
   let tableStride = T_HEADER + <usize>n * ENTRY;
-  let columns = SCAN_HEADER + stride + <usize>n * stride * 13;
-  let scan = arenaAlloc(columns + shapes * tableStride + (<usize>n << 2));
+  let flagBytes = ((<usize>n << 2) + 15) & ~(15 as usize);
+  let columns = SCAN_HEADER + flagBytes + stride + <usize>n * stride * 13;
+  let scan = arenaAlloc(columns + shapes * tableStride);
   if (scan == 0) return 0;
-  let mask = scan + SCAN_HEADER;
+  let flags = scan + SCAN_HEADER; // u32 per field
+  let mask = flags + flagBytes;
   let tags = mask + stride;
   let nums = tags + <usize>n * stride; // 16-aligned: stride is a multiple of 16
   let sids = nums + ((<usize>n * stride) << 3);
@@ -142,20 +147,17 @@ export function project(d: usize, fields: usize, n: u32): usize {
   store<u32>(scan, <u32>tags, SC_TAGS);
   store<u32>(scan, <u32>nums, SC_NUMS);
   store<u32>(scan, <u32>sids, SC_SIDS);
+  store<u32>(scan, <u32>flags, SC_FIELD_FLAGS);
 
-  let flags = table + shapes * tableStride; // u32 per field
   let needTime = buildTable(d, table, tableStride, fields, n, flags);
   memory.fill(mask, 0xff, <usize>rows);
   memory.fill(mask + <usize>rows, 0, stride - <usize>rows);
   for (let f: usize = 0; f < <usize>n; f++) {
-    // What the record loop will not write is filled here at once: tags that are the same for
-    // every record, string ids of a field without strings, numbers of one without numbers.
+    // Tags that are the same for every record are filled here at once.
     let fl = load<u32>(flags + (f << 2));
     let fieldTags = tags + f * stride;
-    if (fl & F_SAME_TAG) memory.fill(fieldTags, <u8>(fl >> F_TAG_SHIFT), <usize>rows);
+    if (fl & F_SAME_TAG) memory.fill(fieldTags, <u8>((fl >> F_TAG_SHIFT) & K_TAG), <usize>rows);
     memory.fill(fieldTags + <usize>rows, TAG_ABSENT, stride - <usize>rows);
-    if (!(fl & F_STRING)) memory.fill(sids + ((f * stride) << 2), 0, <usize>rows << 2);
-    if (!(fl & F_NUMBER)) memory.fill(nums + ((f * stride) << 3), 0, <usize>rows << 3);
   }
   // Two copies of the loop: with and without the time offset (a generic marker: u64 = with).
   if (needTime) projectRecords<u64>(d, table, tableStride, flags, n, rows, stride, tags, nums, sids);
@@ -163,6 +165,21 @@ export function project(d: usize, fields: usize, n: u32): usize {
   // The table is scratch: give it back, the columns stay.
   arenaRelease(table);
   return scan;
+}
+
+/**
+ * Makes column `f` whole before it is shown: zero-fills the string ids of a field that is never
+ * a string and the numbers of one that is never a number (see scan-layout.ts). Idempotent.
+ */
+export function completeColumn(scan: usize, f: u32): void {
+  let at = <usize>load<u32>(scan, SC_FIELD_FLAGS) + (<usize>f << 2);
+  let fl = load<u32>(at);
+  if (fl & F_COMPLETE) return;
+  let rows = <usize>load<u32>(scan, SC_ROWS);
+  let stride = <usize>load<u32>(scan, SC_STRIDE);
+  if (!(fl & F_STRING)) memory.fill(<usize>load<u32>(scan, SC_SIDS) + ((<usize>f * stride) << 2), 0, rows << 2);
+  if (!(fl & F_NUMBER)) memory.fill(<usize>load<u32>(scan, SC_NUMS) + ((<usize>f * stride) << 3), 0, rows << 3);
+  store<u32>(at, fl | F_COMPLETE);
 }
 
 /**
@@ -231,7 +248,8 @@ export function project(d: usize, fields: usize, n: u32): usize {
 
 /** One field of one record: the formula at the top of this file, minus what `fl` rules out. */
 @inline function projectField<TIME>(p: usize, e: usize, fl: u32, time: u64, tp: usize, np: usize, sp: usize): void {
-  let kind = load<u32>(e, E_KIND);
+  let kind: u32 = 0;
+  if (fl & F_KIND) kind = load<u32>(e, E_KIND);
   let raw: u64 = 0;
   let v = load<u64>(e, E_ADD);
   if (!(fl & F_CONST)) {
@@ -351,6 +369,8 @@ function buildTable(d: usize, table: usize, tableStride: usize, fields: usize, n
       if (load<u64>(e, E_MASK) != 0 || (kind & (K_F64 | K_ADD_TIME)) != 0) fl &= ~F_CONST;
       if (tag != firstTag || optional) fl &= ~F_SAME_TAG;
     }
+    let both = F_STRING | F_NUMBER;
+    if ((fl & (F_SIGNED | F_TIME | F_DEC | F_F64)) != 0 || !(fl & F_SAME_TAG) || (fl & both) == both) fl |= F_KIND;
     store<u32>(flags + (f << 2), fl | (firstTag << F_TAG_SHIFT));
   }
   return needTime;

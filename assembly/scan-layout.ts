@@ -6,6 +6,11 @@
 //   tags  u8  at SC_TAGS + f * S
 //   nums  f64 at SC_NUMS + f * S * 8
 //   sids  u32 at SC_SIDS + f * S * 4
+//
+// A column the kernels never read is left unwritten until the column is asked for: the string
+// ids of a field that is never a string, the numbers of a field that is never a number
+// (kernels read a row's number only under tag NUMBER, its string id only under STRING/ARRAY).
+// `completeColumn` zero-fills them; SC_FIELD_FLAGS records what each field has and needs.
 
 export const SC_BLOCK: usize = 0; // block descriptor
 export const SC_ROWS: usize = 4;
@@ -15,7 +20,8 @@ export const SC_MASK: usize = 16; // u8 per row: 0xFF selected, 0 not
 export const SC_TAGS: usize = 20;
 export const SC_NUMS: usize = 24;
 export const SC_SIDS: usize = 28;
-export const SCAN_HEADER: usize = 32;
+export const SC_FIELD_FLAGS: usize = 32; // u32 per field (project.ts F_* bits)
+export const SCAN_HEADER: usize = 48;
 
 /** Value tags (block-reader.ts `Tag`). */
 export const TAG_ABSENT: u8 = 0;

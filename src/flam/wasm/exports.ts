@@ -29,6 +29,8 @@ export interface FlamExports {
   stringLength(d: number, sid: number): number;
   /** May grow. Scan address, or 0 when memory cannot grow. */
   scan(d: number, fields: number, n: number): number;
+  /** Zero-fills what the kernels never read of column `f`, before it is shown. */
+  columnReady(scan: number, f: number): void;
   /** May grow (a large id set uses a bitset). 0 when memory cannot grow. */
   whereStrIn(scan: number, f: number, ids: number, n: number): number;
   whereNum(scan: number, f: number, op: number, v: number): void;

@@ -41,6 +41,7 @@ export class WasmScan implements Scan {
 
   column(i: number): Column {
     this.check(i);
+    this.flam.exports.columnReady(this.s, i);
     const buffer = this.flam.views.current;
     const at = i * this.stride;
     return {
