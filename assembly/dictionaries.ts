@@ -57,33 +57,56 @@ export function readKeys(d: usize, base: usize, p: usize, end: usize, count: u32
   return p == end ? OK : code(BAD_KEY, <u32>(p - base));
 }
 
-/** Reads `count` strings from `[p, end)` into the descriptor `d`; returns an error code or OK. */
+/**
+ * Reads `count` strings from `[p, end)` into the descriptor `d`; returns an error code or OK.
+ *
+ * Two passes, so that memory follows the strings the bytes really hold, not the header's count
+ * (up to 2^24, which a hostile block could claim to make the reader allocate hundreds of MB):
+ * the first checks every entry's form up to the first bad one; the second indexes the good ones,
+ * which finds a repeated string before that bad entry, in order, as one pass would.
+ */
 export function readStrings(d: usize, base: usize, p: usize, end: usize, count: u32): i32 {
-  // Every string takes at least 1 byte (its length).
-  let room = min<u32>(count, <u32>(end - p) + 1);
-  let cap = indexCapacity(room);
-  let entries = arenaAlloc(<usize>room * ENTRY_SIZE);
+  // Pass 1: varint byteLength 0..65,535, then the UTF-8 text.
+  let q = p;
+  let good: u32 = 0;
+  let failure = OK;
+  let failureAt: u32 = 0;
+  for (; good < count; good++) {
+    let at = <u32>(q - base);
+    let text = readVarint(q, end);
+    if (text <= VARINT_CUT) {
+      failure = BAD_VARINT;
+      failureAt = at;
+      break;
+    }
+    let len = varintValue;
+    if (len > MAX_STRING_LENGTH || <usize>len > end - text || !validUtf8(text, len)) {
+      failure = BAD_STRING;
+      failureAt = at;
+      break;
+    }
+    q = text + len;
+  }
+  // Pass 2: entries and the hash index of the well-formed strings; no text twice.
+  let cap = indexCapacity(good);
+  let entries = arenaAlloc(<usize>good * ENTRY_SIZE);
   let slots = arenaAllocZeroed(<usize>cap << 2);
   if (entries == 0 || slots == 0) return oom();
   store<u32>(d, <u32>entries, D_STRING_ENTRIES);
   store<u32>(d, <u32>slots, D_STRING_SLOTS);
   store<u32>(d, cap - 1, D_STRING_MASK);
   let seed = load<u32>(d, D_SEED);
-  for (let id: u32 = 0; id < count; id++) {
+  for (let id: u32 = 0; id < good; id++) {
     let at = <u32>(p - base);
-    // varint byteLength 0..65,535, then the UTF-8 text.
-    let q = readVarint(p, end);
-    if (q <= VARINT_CUT) return code(BAD_VARINT, at);
+    let text = readVarint(p, end);
     let len = varintValue;
-    if (len > MAX_STRING_LENGTH) return code(BAD_STRING, at);
-    if (<usize>len > end - q) return code(BAD_STRING, at);
-    if (!validUtf8(q, len)) return code(BAD_STRING, at);
-    setEntry(entries, id, q, len);
-    if (!indexInsert(slots, cap - 1, entries, id, hashBytes(q, len, 0, seed))) {
+    setEntry(entries, id, text, len);
+    if (!indexInsert(slots, cap - 1, entries, id, hashBytes(text, len, 0, seed))) {
       return code(BAD_STRING, at); // every string value lives here exactly once
     }
-    p = q + len;
+    p = text + len;
   }
+  if (failure != OK) return code(failure, failureAt);
   return p == end ? OK : code(BAD_STRING, <u32>(p - base));
 }
 

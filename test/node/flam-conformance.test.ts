@@ -837,6 +837,18 @@ describe("the WASM binding", () => {
     }
   });
 
+  it("sizes its tables by the bytes of a block, not by the counts its header claims", () => {
+    // 2^24 strings claimed over a megabyte that holds none: no table for 2^24, nor for 10^6.
+    const garbage = new Array<number>(1_000_000).fill(0xc0);
+    const b = assemble({ ...handParts(), strings: [...handParts().strings, ...garbage] }, (v) => {
+      v.setUint32(24, 2 ** 24, true);
+    });
+    const before = flam.exports.memory.buffer.byteLength;
+    const w = outcomeOf((x) => flam.open(x), b);
+    expect(diffOutcomes(w, outcomeOf(openBlock, b))).toBeNull();
+    expect(flam.exports.memory.buffer.byteLength - before).toBeLessThan(4 * 1024 * 1024);
+  });
+
   it("finds no key or string for lone surrogates, over-long texts or another namespace", () => {
     const b = encodeBlock([one({ properties: { "\uFFFD": "\uFFFD", k: "x".repeat(65_535) } })]);
     const ref = openBlock(b);
