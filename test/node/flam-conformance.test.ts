@@ -10,6 +10,7 @@ import type { FlamEvent } from "../../src/flam/event.ts";
 import { openBlock } from "../../src/flam/decode-block.ts";
 import { FlamCorruptError, FlamTruncatedError } from "../../src/flam/errors.ts";
 import { sampleEvents } from "../../src/flam/test-events.ts";
+import { xxh32 } from "../../src/flam/xxh32.ts";
 import { FlamWasm } from "../../src/flam/wasm/index.ts";
 import {
   allFields,
@@ -835,6 +836,20 @@ describe("the WASM binding", () => {
       expect(() => ref.string(sid)).toThrow(RangeError);
       expect(() => w.string(sid)).toThrow(RangeError);
     }
+  });
+
+  it("computes xxHash32 (seed 0) like the reference for every length up to 200", () => {
+    const bytes = Uint8Array.from({ length: 200 }, (_, i) => (i * 151 + 7) & 0xff);
+    const ex = flam.exports;
+    const p = ex.alloc(bytes.length);
+    new Uint8Array(ex.memory.buffer).set(bytes, p);
+    for (let n = 0; n <= bytes.length; n++) {
+      expect(ex.xxh32(p, n, 0) >>> 0, `length ${n}`).toBe(xxh32(bytes, 0, n));
+    }
+    // The specification's example: xxh32("abc", 0).
+    const abc = ex.alloc(3);
+    new Uint8Array(ex.memory.buffer).set([0x61, 0x62, 0x63], abc);
+    expect(ex.xxh32(abc, 3, 0) >>> 0).toBe(0x32d153ff);
   });
 
   it("sizes its tables by the bytes of a block, not by the counts its header claims", () => {
