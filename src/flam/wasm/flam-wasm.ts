@@ -32,7 +32,7 @@ export class FlamWasm implements FlamContext {
   /** @internal */ readonly arena: ArenaStack;
   /** @internal */ epoch = 0;
   /** @internal */ readonly encoder = new TextEncoder();
-  /** @internal */ readonly decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  /** @internal */ readonly decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
   private constructor(instance: WebAssembly.Instance) {
     this.exports = instance.exports as unknown as FlamExports;
