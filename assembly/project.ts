@@ -119,6 +119,13 @@ const F_SAME_TAG: u32 = 256; // every record has the same tag (bits 12..14 hold 
 const F_TAG_SHIFT: u32 = 12;
 const F_COMPLETE: u32 = 1 << 16; // the unwritten column was zero-filled (completeColumn)
 const F_KIND: u32 = 1 << 17; // the record loop reads the entry's kind (not for e.g. the event name)
+const F_SEEN: u32 = 1 << 18; // while building: the tag bits hold the first entry's tag
+
+/** The entry of a field a shape lacks: all zero but REQUIRED (so: ABSENT, 0, 0). */
+const ABSENT_ENTRY: usize = memory.data<u8>(
+  [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+  16,
+);
 
 /**
  * Projects the `n` fields (i32 field ids at `fields`) of the block `d` into a new scan with
@@ -304,20 +311,31 @@ function buildTable(d: usize, table: usize, tableStride: usize, fields: usize, n
   let idWidth = load<u32>(d, D_SHAPE_ID_WIDTH);
   let starts = <usize>load<u32>(d, D_POSTING_STARTS);
   let postings = <usize>load<u32>(d, D_POSTINGS);
-  // An absent entry: all zero but REQUIRED, so the field reads as ABSENT, 0, 0.
-  let absent = i32x4.replace_lane(i32x4.splat(0), 1, <i32>REQUIRED);
-  let zero = i32x4.splat(0);
   let needTime = false;
+  let system = false;
+  for (let f: usize = 0; f < <usize>n; f++) {
+    let field = load<i32>(fields + (f << 2));
+    if (field == FIELD_RECEIVED_AT) needTime = true;
+    if (field < 0) system = true;
+    store<u32>(flags + (f << 2), F_CONST | F_SAME_TAG);
+  }
+  // Every entry starts absent; system fields are set in every shape.
+  let absent0 = v128.load(ABSENT_ENTRY);
+  let absent1 = v128.load(ABSENT_ENTRY, 16);
   for (let s: usize = 0; s < shapes; s++) {
     let sh = shapeTable + s * SHAPE_SIZE;
     let t = table + s * tableStride;
-    store<u64>(t, load<u32>(sh, S_TIME_OFF), T_TIME_OFF);
-    store<u64>(t, widthMask(load<u8>(sh, S_TIME_ENC) & 0x0f), T_TIME_MASK);
+    if (needTime) {
+      store<u64>(t, load<u32>(sh, S_TIME_OFF), T_TIME_OFF);
+      store<u64>(t, widthMask(load<u8>(sh, S_TIME_ENC) & 0x0f), T_TIME_MASK);
+    }
     for (let f: usize = 0; f < <usize>n; f++) {
       let e = t + T_HEADER + f * ENTRY;
-      v128.store(e, zero);
-      v128.store(e, absent, 16);
+      v128.store(e, absent0);
+      v128.store(e, absent1, 16);
+      if (!system) continue;
       let field = load<i32>(fields + (f << 2));
+      if (field >= 0) continue;
       if (field == FIELD_VISITOR) {
         setEncoding(e, load<u8>(sh, S_VISITOR_ENC), load<u32>(sh, S_VISITOR_PARAM), load<u32>(sh, S_VISITOR_OFF));
       } else if (field == FIELD_NAME) {
@@ -331,15 +349,22 @@ function buildTable(d: usize, table: usize, tableStride: usize, fields: usize, n
         setEncoding(e, load<u8>(sh, S_RECEIVED_ENC), 0, load<u32>(sh, S_RECEIVED_OFF));
         store<i64>(e, minTime, E_ADD);
         store<u32>(e, load<u32>(e, E_KIND) | K_ADD_TIME, E_KIND);
-        needTime = true;
       }
+      noteEntry(flags + (f << 2), e);
     }
   }
+  // Key fields: only the shapes that have a slot for the key.
   for (let f: usize = 0; f < <usize>n; f++) {
     let field = load<i32>(fields + (f << 2));
-    if (field < 0 || <u32>field >= keyCount) continue;
-    let post = postings + <usize>load<u32>(starts + (<usize>field << 2)) * POSTING_SIZE;
-    let last = postings + <usize>load<u32>(starts + ((<usize>field + 1) << 2)) * POSTING_SIZE;
+    if (field < 0) continue;
+    let post: usize = 0;
+    let last: usize = 0;
+    if (<u32>field < keyCount) {
+      post = postings + <usize>load<u32>(starts + (<usize>field << 2)) * POSTING_SIZE;
+      last = postings + <usize>load<u32>(starts + ((<usize>field + 1) << 2)) * POSTING_SIZE;
+    }
+    // Some shape lacks the key: its absent entry counts too.
+    if ((last - post) / POSTING_SIZE < shapes) noteEntry(flags + (f << 2), ABSENT_ENTRY);
     for (; post < last; post += POSTING_SIZE) {
       let e = table + <usize>load<u16>(post, P_SHAPE) * tableStride + T_HEADER + f * ENTRY;
       setEncoding(e, load<u8>(post, P_ENC), load<u32>(post, P_PARAM), load<u32>(post, P_OFF));
@@ -348,32 +373,38 @@ function buildTable(d: usize, table: usize, tableStride: usize, fields: usize, n
         // Present when bit (k & 7) of bitmap byte k >> 3 is set (§8).
         store<u32>(e, (idWidth + (opt >> 3)) | (<u32>1 << (16 + (opt & 7))), E_PRESENCE);
       }
+      noteEntry(flags + (f << 2), e);
     }
   }
-  // Per field: the union over shapes of what its entries need.
   for (let f: usize = 0; f < <usize>n; f++) {
-    let fl: u32 = F_CONST | F_SAME_TAG;
-    let firstTag: u32 = shapes > 0 ? load<u32>(table + T_HEADER + f * ENTRY, E_KIND) & K_TAG : 0;
-    for (let s: usize = 0; s < shapes; s++) {
-      let e = table + s * tableStride + T_HEADER + f * ENTRY;
-      let kind = load<u32>(e, E_KIND);
-      let tag = kind & K_TAG;
-      let optional = load<u32>(e, E_PRESENCE) != REQUIRED;
-      if (kind & K_SIGNED) fl |= F_SIGNED;
-      if (kind & K_F64) fl |= F_F64;
-      if (kind & K_DEC) fl |= F_DEC;
-      if (kind & K_ADD_TIME) fl |= F_TIME;
-      if (kind & K_STRING) fl |= F_STRING;
-      else if (tag == TAG_NUMBER || tag == TAG_BOOL) fl |= F_NUMBER;
-      if (optional) fl |= F_OPTIONAL;
-      if (load<u64>(e, E_MASK) != 0 || (kind & (K_F64 | K_ADD_TIME)) != 0) fl &= ~F_CONST;
-      if (tag != firstTag || optional) fl &= ~F_SAME_TAG;
-    }
+    let at = flags + (f << 2);
+    let fl = load<u32>(at);
     let both = F_STRING | F_NUMBER;
     if ((fl & (F_SIGNED | F_TIME | F_DEC | F_F64)) != 0 || !(fl & F_SAME_TAG) || (fl & both) == both) fl |= F_KIND;
-    store<u32>(flags + (f << 2), fl | (firstTag << F_TAG_SHIFT));
+    store<u32>(at, fl);
   }
   return needTime;
+}
+
+/** Adds what entry `e` needs to its field's flags at `at` (the union over the field's entries). */
+function noteEntry(at: usize, e: usize): void {
+  let fl = load<u32>(at);
+  let kind = load<u32>(e, E_KIND);
+  let tag = kind & K_TAG;
+  let optional = load<u32>(e, E_PRESENCE) != REQUIRED;
+  if (kind & K_SIGNED) fl |= F_SIGNED;
+  if (kind & K_F64) fl |= F_F64;
+  if (kind & K_DEC) fl |= F_DEC;
+  if (kind & K_ADD_TIME) fl |= F_TIME;
+  if (kind & K_STRING) fl |= F_STRING;
+  else if (tag == TAG_NUMBER || tag == TAG_BOOL) fl |= F_NUMBER;
+  if (optional) fl |= F_OPTIONAL;
+  if (load<u64>(e, E_MASK) != 0 || (kind & (K_F64 | K_ADD_TIME)) != 0) fl &= ~F_CONST;
+  // The first entry noted sets the tag; any other tag, or an optional slot, makes tags vary.
+  if (!(fl & F_SEEN)) fl |= F_SEEN | (tag << F_TAG_SHIFT);
+  else if (tag != ((fl >> F_TAG_SHIFT) & K_TAG)) fl &= ~F_SAME_TAG;
+  if (optional) fl &= ~F_SAME_TAG;
+  store<u32>(at, fl);
 }
 
 @inline function widthMask(w: u32): u64 {
