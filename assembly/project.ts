@@ -17,6 +17,9 @@
 // all-zero bytes (checked at open), so even its F64 reinterprets to 0.
 // i64 arithmetic keeps times exact: time = minTime + offset, receivedAt = time + delta.
 // Only DEC divides: one IEEE division by the exact double 10^scale, as §6 requires.
+//
+// One engine in one file: the entry layout, the table that fills it, the per-field flags and the
+// record loop that reads them only make sense together.
 
 import { arenaAlloc, arenaRelease } from "./arena";
 import {
@@ -105,8 +108,9 @@ const K_DEC: u32 = 1 << 6;
 const K_ADD_TIME: u32 = 1 << 7;
 const K_SCALE_SHIFT: u32 = 8;
 
-// What the shapes give a field, over all shapes (one byte per field): the record loop skips the
-// steps a field never needs, with branches that go the same way for every record.
+// What the shapes give a field, over all shapes (a u32 per field, kept in the scan): the record
+// loop skips the steps a field never needs, with branches that go the same way for every record,
+// and a column no record writes (e.g. the numbers of a string field) is filled only when shown.
 const F_SIGNED: u32 = 1;
 const F_F64: u32 = 2;
 const F_DEC: u32 = 4;
