@@ -32,7 +32,7 @@ export type FieldRef = number;
 /** Comparison operators of numeric filters. */
 export type NumOp = "eq" | "ne" | "lt" | "lte" | "gt" | "gte";
 
-/** One group's aggregates. `sid` is -1 for rows whose group field is not a string. */
+/** One group's aggregates. `sid` is the string id of a STRING or ARRAY group value, -1 for any other tag. */
 export interface GroupRow {
   sid: number;
   /** Selected rows in the group. */
