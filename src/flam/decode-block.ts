@@ -465,8 +465,9 @@ class ReferenceBlock implements FullBlockReader {
     }));
     const properties: Record<string, PropertyValue> = {};
     const visitorProperties: Record<string, PropertyValue> = {};
-    for (const d of slots)
-      if (d.f.opt < 0) (d.ns === 0 ? properties : visitorProperties)[d.key] = null;
+    for (const d of slots) {
+      if (d.f.opt < 0) define(d.ns === 0 ? properties : visitorProperties, d.key, null);
+    }
     return { slots, properties, visitorProperties };
   }
 
@@ -481,7 +482,9 @@ class ReferenceBlock implements FullBlockReader {
       const visitorProperties = { ...decoders.visitorProperties };
       for (const d of decoders.slots) {
         if (d.f.opt >= 0 && !this.present(shape, d.f, at)) continue;
-        (d.ns === 0 ? properties : visitorProperties)[d.key] = this.value(d.f, at);
+        const target = d.ns === 0 ? properties : visitorProperties;
+        if (d.key === "__proto__") define(target, d.key, this.value(d.f, at));
+        else target[d.key] = this.value(d.f, at);
       }
       out.push({
         id:
@@ -514,6 +517,16 @@ class ReferenceBlock implements FullBlockReader {
     }
     return new ReferenceScan(this, fields);
   }
+}
+
+/** Sets a property as data, so that a key named `__proto__` is stored rather than taken as the prototype. */
+function define(target: Record<string, PropertyValue>, key: string, value: PropertyValue): void {
+  Object.defineProperty(target, key, {
+    value,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
 }
 
 /**

@@ -17,7 +17,8 @@ export const MAX_DEPTH = 8;
 export function flattenProperties(
   input: Readonly<Record<string, unknown>>,
 ): Record<string, PropertyValue> {
-  const out: Record<string, PropertyValue> = {};
+  // No prototype: a key named `__proto__` is an ordinary key here, never the object's prototype.
+  const out = Object.create(null) as Record<string, PropertyValue>;
   walk(input, "", 1, out);
   return out;
 }
