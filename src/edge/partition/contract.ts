@@ -1,0 +1,69 @@
+/**
+ * The RPC contract of a partition Durable Object (one per project and bucket range): what the
+ * edge router calls, one call per partition per request carrying that partition's whole batch.
+ * Semantics in docs/partition.md.
+ */
+import type { FlamEvent, PropertyValue } from "../../flam/index.ts";
+
+/**
+ * What happened to one event of an ingest call, in batch order. `offset` is the event's place
+ * in the partition's log (0, 1, 2, ... in append order).
+ */
+export type IngestOutcome =
+  /** Stored now. */
+  | { status: "accepted"; offset: number }
+  /**
+   * Its id was already stored (a retry, or an earlier copy in the same batch): not stored
+   * again, still a success for the client. `offset` is where the first copy was stored.
+   */
+  | { status: "duplicate"; offset: number }
+  /**
+   * Refused alone (the rest of the batch is unaffected). `code` is the FlaM encoder's
+   * (`INVALID`, `LIMIT`, `FULL`) and `message` names the field, e.g.
+   * `properties.price: must be a finite number, got NaN`.
+   */
+  | { status: "rejected"; code: string; message: string };
+
+/** A visitor's profile: derived state, rebuilt from the log by `rebuild()`. */
+export interface VisitorProfile {
+  visitor: string;
+  /** Merged visitorProperties of the visitor's events, in log order (later values win). */
+  properties: Record<string, PropertyValue>;
+  /** Smallest and largest event `time` (ms) of the visitor's events. */
+  firstSeen: number;
+  lastSeen: number;
+  eventCount: number;
+  /** Events per name. */
+  counts: Record<string, number>;
+}
+
+/** What `visitor()` returns: the profile and the newest events, newest first. */
+export interface VisitorView {
+  /** Null when the partition has no event of the visitor. */
+  profile: VisitorProfile | null;
+  events: FlamEvent[];
+}
+
+/**
+ * The partition's RPC methods.
+ *
+ * @example
+ * const p = env.PARTITION.getByName(`${project}/${partition}`);
+ * const outcomes = await p.ingest(events); // one outcome per event, in order
+ * const { profile, events: newest } = await p.visitor("v1", 20);
+ */
+export interface PartitionApi {
+  /**
+   * Dedups by id, appends the new events to the log in the order given, updates profiles;
+   * durable when it resolves. Throws only when nothing could be answered (storage failure):
+   * the caller retries the whole batch, and ids make the retry idempotent.
+   */
+  ingest(events: FlamEvent[]): Promise<IngestOutcome[]>;
+  /**
+   * The visitor's profile and newest `limit` events (default 50, at most 1,000: larger values
+   * are lowered, negative ones count as 0).
+   */
+  visitor(id: string, limit?: number): Promise<VisitorView>;
+  /** Recomputes every derived table (profiles, dedup index) from the log alone. */
+  rebuild(): Promise<{ events: number; visitors: number }>;
+}

@@ -1,0 +1,55 @@
+/**
+ * The partition Durable Object: wiring only. The log store, dedup window, profiles, ingest and
+ * reads live beside it, one concept per file (docs/partition.md).
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { FlamEvent } from "../../flam/index.ts";
+import type { Env } from "../env.ts";
+import { rebuild } from "./catch-up.ts";
+import type { IngestOutcome, PartitionApi, VisitorView } from "./contract.ts";
+import { ingest } from "./ingest.ts";
+import { openPartition, type PartitionState } from "./open-partition.ts";
+import { visitorView } from "./visitor-view.ts";
+
+/**
+ * One partition: a project's visitors in a range of buckets, their log and derived state.
+ *
+ * @example
+ * const outcomes = await env.PARTITION.getByName("project/p0").ingest(events);
+ * const { profile, events: newest } = await env.PARTITION.getByName("project/p0").visitor("v1", 20);
+ */
+export class Partition extends DurableObject<Env> implements PartitionApi {
+  private state: Promise<PartitionState> | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  ingest(events: FlamEvent[]): Promise<IngestOutcome[]> {
+    return this.serial((s) => ingest(s.source, s.derived, events));
+  }
+
+  visitor(id: string, limit?: number): Promise<VisitorView> {
+    return this.serial((s) => visitorView(s.source, s.derived.profiles, id, limit));
+  }
+
+  rebuild(): Promise<{ events: number; visitors: number }> {
+    return this.serial((s) => rebuild(s.source, s.derived));
+  }
+
+  /**
+   * Runs calls one at a time, in arrival order, over the opened state. Storage calls here never
+   * wait on I/O, so calls would not interleave anyway; the queue keeps that true if one ever does.
+   */
+  private serial<T>(fn: (state: PartitionState) => T | Promise<T>): Promise<T> {
+    const run = this.queue.then(async () => fn(await this.open()));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Opens the state on first use; a failed open is retried by the next call. */
+  private open(): Promise<PartitionState> {
+    this.state ??= openPartition(this.ctx.storage).catch((error: unknown) => {
+      this.state = undefined;
+      throw error;
+    });
+    return this.state;
+  }
+}
