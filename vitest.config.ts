@@ -14,7 +14,14 @@ const node: TestProjectInlineConfiguration = {
 
 /** The Worker from wrangler.toml, exercised inside workerd (`exports.default.fetch`). */
 const workerd: TestProjectInlineConfiguration = {
-  plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.toml" },
+      // What `npm start` passes with --var: the local demo project and an admin token. A deployed
+      // Worker has neither unless its owner sets them.
+      miniflare: { bindings: { FLAMINGO_DEMO: "true", ADMIN_TOKEN: "test-admin-token" } },
+    }),
+  ],
   test: {
     name: "workerd",
     include: ["test/workerd/**/*.test.ts"],

@@ -23,7 +23,18 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 const wrangler = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
 const child = spawn(
   process.execPath,
-  [wrangler, "dev", "--ip", "127.0.0.1", "--port", port, ...process.argv.slice(2)],
+  [
+    wrangler,
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    port,
+    // The local demo project (write key demo-write-key, read key demo-read-key); never deployed.
+    "--var",
+    "FLAMINGO_DEMO:true",
+    ...process.argv.slice(2),
+  ],
   {
     cwd: root,
     stdio: "inherit",

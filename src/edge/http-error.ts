@@ -38,7 +38,11 @@ function render(c: Context, error: HttpError): Response {
  * app.onError(onError);
  */
 export const onError: ErrorHandler = (error, c) => {
-  if (error instanceof HttpError) return render(c, error);
+  if (error instanceof HttpError) {
+    // A 5xx is our failure even when anticipated: log its cause, never swallow it.
+    if (error.status >= 500) console.error(`${error.code}: ${error.message}`, error.cause);
+    return render(c, error);
+  }
   console.error("unhandled error", error);
   return render(c, new HttpError(500, "internal", "Internal error"));
 };

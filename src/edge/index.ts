@@ -1,16 +1,39 @@
 import { Hono } from "hono";
+import { cors } from "hono/cors";
 import { version } from "../../package.json";
+import type { Env } from "./env.ts";
 import { flamInstance } from "./flam-wasm.ts";
 import { notFound, onError } from "./http-error.ts";
+import { adminRoutes } from "./routes/admin.ts";
+import { nativeRoutes } from "./routes/native.ts";
+import { posthogRoutes } from "./routes/posthog.ts";
+import { segmentRoutes } from "./routes/segment.ts";
+import { visitorRoutes } from "./routes/visitors.ts";
+import { woopraRoutes } from "./routes/woopra.ts";
+
+export { Partition } from "./partition/partition.ts";
+export { Registry } from "./registry/registry.ts";
 
 /**
- * The edge router. Only `GET /health` exists yet; ingest and query routes come with their issues.
+ * The edge router: beacons of every accepted wire format in, one RPC per partition out.
  *
  * @example
  * const res = await app.request("/health");
  * await res.json(); // {"ok":true,"service":"flamingo","version":"0.1.0","wasm":true}
  */
-export const app = new Hono();
+export const app = new Hono<{ Bindings: Env }>();
+
+// Beacons come from any site, and keys travel in headers or the query, never in cookies, so
+// any origin may call; preflights are answered here for every route.
+app.use(
+  "*",
+  cors({
+    origin: "*",
+    allowMethods: ["GET", "POST", "OPTIONS"],
+    allowHeaders: ["Content-Type", "Authorization", "Content-Encoding", "X-Retry-Count"],
+    maxAge: 86400,
+  }),
+);
 
 app.get("/health", (c) => {
   // Instantiating here makes a deploy with a broken kernel binary fail its health check (500)
@@ -19,8 +42,15 @@ app.get("/health", (c) => {
   return c.json({ ok: true, service: "flamingo", version, wasm: true });
 });
 
+app.route("/", nativeRoutes);
+app.route("/", segmentRoutes);
+app.route("/", woopraRoutes);
+app.route("/", posthogRoutes);
+app.route("/", visitorRoutes);
+app.route("/", adminRoutes);
+
 app.notFound(notFound);
 app.onError(onError);
 
 /** The Worker entry point (wrangler.toml `main`). */
-export default { fetch: app.fetch } satisfies ExportedHandler;
+export default { fetch: app.fetch } satisfies ExportedHandler<Env>;

@@ -1,0 +1,19 @@
+/**
+ * The Worker's bindings (wrangler.toml). Secrets and local-only settings come from `.dev.vars`,
+ * `wrangler secret put`, or `npm start`'s `--var`s; a deployed Worker has no demo project.
+ */
+import type { Partition } from "./partition/partition.ts";
+import type { Registry } from "./registry/registry.ts";
+
+export interface Env {
+  PARTITION: DurableObjectNamespace<Partition>;
+  REGISTRY: DurableObjectNamespace<Registry>;
+  /** Bearer token of the admin API (`/v1/admin/*`); the admin API is closed when unset. */
+  ADMIN_TOKEN?: string;
+  /** "true" only locally (`npm start`, tests): provides the `demo` project. */
+  FLAMINGO_DEMO?: string;
+  /** Keys of the demo project; default `demo-write-key` / `demo-read-key` / `demo-admin-key`. */
+  DEMO_WRITE_KEY?: string;
+  DEMO_READ_KEY?: string;
+  DEMO_ADMIN_KEY?: string;
+}
