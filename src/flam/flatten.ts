@@ -17,8 +17,9 @@ export const MAX_DEPTH = 8;
 export function flattenProperties(
   input: Readonly<Record<string, unknown>>,
 ): Record<string, PropertyValue> {
-  // No prototype: a key named `__proto__` is an ordinary key here, never the object's prototype.
-  const out = Object.create(null) as Record<string, PropertyValue>;
+  // A plain object (null-prototype objects cannot cross a Durable Object RPC), written through
+  // `put` so that a key named `__proto__` is an ordinary key, never the object's prototype.
+  const out: Record<string, PropertyValue> = {};
   walk(input, "", 1, out);
   return out;
 }
@@ -32,16 +33,31 @@ function walk(
   for (const [k, v] of Object.entries(obj)) {
     const key = prefix + k;
     if (v === undefined || typeof v === "function" || typeof v === "symbol") continue; // as JSON.stringify drops them
-    if (isScalar(v)) out[key] = typeof v === "number" && !Number.isFinite(v) ? null : v;
+    if (isScalar(v)) put(out, key, typeof v === "number" && !Number.isFinite(v) ? null : v);
     else if (typeof v === "bigint")
-      out[key] = Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+      put(out, key, Number.isSafeInteger(Number(v)) ? Number(v) : v.toString());
     else if (Array.isArray(v))
-      out[key] = v.every(isScalar)
-        ? v.map((x) => (typeof x === "number" && !Number.isFinite(x) ? null : x))
-        : JSON.stringify(v);
-    else if (depth >= MAX_DEPTH) out[key] = JSON.stringify(v);
+      put(
+        out,
+        key,
+        v.every(isScalar)
+          ? v.map((x) => (typeof x === "number" && !Number.isFinite(x) ? null : x))
+          : JSON.stringify(v),
+      );
+    else if (depth >= MAX_DEPTH) put(out, key, JSON.stringify(v));
     else walk(v as Record<string, unknown>, `${key}.`, depth + 1, out);
   }
+}
+
+function put(out: Record<string, PropertyValue>, key: string, value: PropertyValue): void {
+  if (key === "__proto__")
+    Object.defineProperty(out, key, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  else out[key] = value;
 }
 
 function isScalar(v: unknown): v is Scalar {
