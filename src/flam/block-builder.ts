@@ -49,7 +49,8 @@ export interface BlockBuilderOptions {
 export class BlockBuilder {
   private readonly maxBytes: number;
   private records: OpenRecord[] = [];
-  private keyIds = new Map<string, number>();
+  /** Key ids by text, one map per namespace (0 properties, 1 visitor properties). */
+  private keyIds: [Map<string, number>, Map<string, number>] = [new Map(), new Map()];
   private keyNs: number[] = [];
   private keyText: string[] = [];
   private keyFreq: number[] = [];
@@ -90,8 +91,8 @@ export class BlockBuilder {
     // Collect slots: (namespace, key, value), sorted later by temporary key id.
     const slots: { ns: 0 | 1; key: string; value: string | number | boolean | null; cat: Cat }[] =
       [];
-    collect(slots, 0, event.properties, "properties");
-    collect(slots, 1, event.visitorProperties, "visitorProperties");
+    collect(slots, 0, event.properties, "properties", this.keyIds[0], this.strFreq);
+    collect(slots, 1, event.visitorProperties, "visitorProperties", this.keyIds[1], this.strFreq);
     if (slots.length > L.MAX_SLOTS) {
       throw new FlamEncodeError(
         "LIMIT",
@@ -99,24 +100,29 @@ export class BlockBuilder {
         `an event carries at most ${L.MAX_SLOTS} properties, got ${slots.length}`,
       );
     }
-    // Bound the dictionaries before mutating anything.
+    // Look everything up first and bound the dictionaries before mutating anything, so a
+    // refused event leaves the block unchanged. Keys are looked up per namespace by the key
+    // string itself: object keys are internalized, so these lookups hash nothing new.
+    const n = slots.length;
+    const kids = new Array<number>(n);
     let newKeys = 0;
     let newStrings = 0;
     // A true upper bound of what the event adds when sealed (widest encodings, longest varints),
     // so that a block sealed under `maxBytes` never exceeds it.
     // Absent optional slots after merging: up to MAX_ABSENT of 8 bytes, plus the bitmap.
-    let addBytes = 40 + MAX_ABSENT * 8 + Math.ceil((slots.length + MAX_ABSENT) / 8);
-    for (const s of slots) {
+    let addBytes = 40 + MAX_ABSENT * 8 + Math.ceil((n + MAX_ABSENT) / 8);
+    for (let i = 0; i < n; i++) {
+      const s = slots[i]!;
       addBytes += s.cat === Cat.NUM ? 8 : s.cat === Cat.STR || s.cat === Cat.ARR ? 4 : 1;
-      if (!this.keyIds.has(s.ns + s.key)) {
+      const kid = this.keyIds[s.ns].get(s.key);
+      kids[i] = kid ?? -1;
+      if (kid === undefined) {
         newKeys++;
         addBytes += 3 + s.key.length * 3;
       }
-      if (typeof s.value === "string") {
-        if (!this.strFreq.has(s.value)) {
-          newStrings++;
-          addBytes += 3 + utf8Length(s.value);
-        }
+      if (typeof s.value === "string" && !this.strFreq.has(s.value)) {
+        newStrings++;
+        addBytes += 3 + utf8Length(s.value);
       }
     }
     for (const s of [event.visitor, event.name, event.id]) {
@@ -125,7 +131,7 @@ export class BlockBuilder {
         addBytes += 3 + utf8Length(s);
       }
     }
-    if (this.keyIds.size + newKeys > L.MAX_KEYS)
+    if (this.keyText.length + newKeys > L.MAX_KEYS)
       throw new FlamEncodeError("FULL", "block", `block holds the maximum of ${L.MAX_KEYS} keys`);
     if (this.strFreq.size + newStrings > L.MAX_STRINGS)
       throw new FlamEncodeError(
@@ -136,26 +142,65 @@ export class BlockBuilder {
     if (this.estimate + addBytes > this.maxBytes)
       throw new FlamEncodeError("FULL", "block", `block would pass ${this.maxBytes} bytes`);
 
-    const keys = slots.map((s) => this.internKey(s.ns, s.key));
-    const order = keys.map((_, i) => i).sort((a, b) => keys[a]! - keys[b]!);
-    const shapeKeys = order.map((i) => keys[i]!);
-    const cats = order.map((i) => slots[i]!.cat);
-    const sig = `${event.name}\u0000${shapeKeys.map((k, i) => `${k}:${cats[i]}`).join(",")}`;
+    // The shape: slots ordered by temporary key id (insertion sort: events hold tens of keys,
+    // usually already in order), identified by one flat string of (key id, category) codes.
+    const order = new Array<number>(n);
+    let nextKey = this.keyText.length; // new keys are numbered in slot order (see commit)
+    for (let i = 0; i < n; i++) {
+      const kid = kids[i]! >= 0 ? kids[i]! : nextKey++;
+      kids[i] = kid;
+      let j = i;
+      while (j > 0 && kids[order[j - 1]!]! > kid) {
+        order[j] = order[j - 1]!;
+        j--;
+      }
+      order[j] = i;
+    }
+    const codes = new Array<number>(2 * n);
+    for (let j = 0; j < n; j++) {
+      const kid = kids[order[j]!]!;
+      codes[2 * j] = kid & 0xffff;
+      codes[2 * j + 1] = (kid >>> 16) * 8 + slots[order[j]!]!.cat;
+    }
+    const sig = `${event.name}\u0000${String.fromCharCode.apply(null, codes)}`;
     let shape = this.shapeIds.get(sig);
+    if (shape === undefined && this.shapes.length >= L.MAX_SHAPES) {
+      throw new FlamEncodeError(
+        "FULL",
+        "block",
+        `block holds the maximum of ${L.MAX_SHAPES} shapes`,
+      );
+    }
+
+    // Commit.
+    for (let i = 0; i < n; i++) {
+      const s = slots[i]!;
+      if (kids[i]! >= this.keyText.length) {
+        this.keyIds[s.ns].set(s.key, kids[i]!);
+        this.keyNs.push(s.ns);
+        this.keyText.push(s.key);
+        this.keyFreq.push(0);
+      }
+      this.keyFreq[kids[i]!]!++;
+    }
     if (shape === undefined) {
-      if (this.shapes.length >= L.MAX_SHAPES)
-        throw new FlamEncodeError(
-          "FULL",
-          "block",
-          `block holds the maximum of ${L.MAX_SHAPES} shapes`,
-        );
       shape = this.shapes.length;
       this.shapeIds.set(sig, shape);
-      this.shapes.push({ name: event.name, keys: shapeKeys, cats, records: [] });
-      addBytes += 32 + shapeKeys.length * 9;
+      const keys = order.map((i) => kids[i]!);
+      this.shapes.push({
+        name: event.name,
+        keys,
+        cats: order.map((i) => slots[i]!.cat),
+        records: [],
+      });
+      addBytes += 32 + n * 9;
     }
-    const values = order.map((i) => slots[i]!.value);
-    for (const v of values) if (typeof v === "string") this.internString(v);
+    const values = new Array<string | number | boolean | null>(n);
+    for (let j = 0; j < n; j++) {
+      const v = slots[order[j]!]!.value;
+      values[j] = v;
+      if (typeof v === "string") this.internString(v);
+    }
     this.internString(event.name);
     this.internString(event.visitor);
     this.internString(event.id);
@@ -173,7 +218,7 @@ export class BlockBuilder {
   seal(): Uint8Array {
     const bytes = new Writer(this).write();
     this.records = [];
-    this.keyIds = new Map();
+    this.keyIds = [new Map(), new Map()];
     this.keyNs = [];
     this.keyText = [];
     this.keyFreq = [];
@@ -182,20 +227,6 @@ export class BlockBuilder {
     this.shapes = [];
     this.estimate = L.HEADER_SIZE;
     return bytes;
-  }
-
-  private internKey(ns: 0 | 1, key: string): number {
-    const k = ns + key;
-    let id = this.keyIds.get(k);
-    if (id === undefined) {
-      id = this.keyText.length;
-      this.keyIds.set(k, id);
-      this.keyNs.push(ns);
-      this.keyText.push(key);
-      this.keyFreq.push(0);
-    }
-    this.keyFreq[id]!++;
-    return id;
   }
 
   private internString(s: string): void {
@@ -267,22 +298,29 @@ function collect(
   ns: 0 | 1,
   map: Record<string, PropertyValue> | undefined,
   field: string,
+  knownKeys: ReadonlyMap<string, number>,
+  knownStrings: ReadonlyMap<string, number>,
 ): void {
   if (map === undefined) return;
   if (typeof map !== "object" || map === null || Array.isArray(map))
     throw new FlamEncodeError("INVALID", field, "must be an object");
   for (const key of Object.keys(map)) {
-    const path = `${field}.${key}`;
-    checkText(key, `${path} (key)`, 1, L.MAX_KEY_BYTES);
+    // Keys and strings already in the block were checked when they entered it; the path is
+    // built only for an error message.
+    if (!knownKeys.has(key)) checkText(key, `${field}.${key} (key)`, 1, L.MAX_KEY_BYTES);
     const v = map[key];
     if (v === null) out.push({ ns, key, value: null, cat: Cat.NULL });
     else if (typeof v === "boolean") out.push({ ns, key, value: v, cat: Cat.BOOL });
     else if (typeof v === "number") {
       if (!Number.isFinite(v))
-        throw new FlamEncodeError("INVALID", path, `must be a finite number, got ${v}`);
+        throw new FlamEncodeError(
+          "INVALID",
+          `${field}.${key}`,
+          `must be a finite number, got ${v}`,
+        );
       out.push({ ns, key, value: v, cat: Cat.NUM });
     } else if (typeof v === "string") {
-      checkText(v, path, 0, L.MAX_STRING_BYTES);
+      if (!knownStrings.has(v)) checkText(v, `${field}.${key}`, 0, L.MAX_STRING_BYTES);
       out.push({ ns, key, value: v, cat: Cat.STR });
     } else if (Array.isArray(v)) {
       for (const item of v) {
@@ -294,19 +332,23 @@ function collect(
         if (!ok)
           throw new FlamEncodeError(
             "INVALID",
-            path,
+            `${field}.${key}`,
             "arrays may hold only strings, finite numbers, booleans and null",
           );
         if (typeof item === "string" && !item.isWellFormed())
-          throw new FlamEncodeError("INVALID", path, "is not well-formed Unicode (lone surrogate)");
+          throw new FlamEncodeError(
+            "INVALID",
+            `${field}.${key}`,
+            "is not well-formed Unicode (lone surrogate)",
+          );
       }
       const json = JSON.stringify(v);
-      checkText(json, path, 0, L.MAX_STRING_BYTES);
+      checkText(json, `${field}.${key}`, 0, L.MAX_STRING_BYTES);
       out.push({ ns, key, value: json, cat: Cat.ARR });
     } else {
       throw new FlamEncodeError(
         "INVALID",
-        path,
+        `${field}.${key}`,
         `must be a string, number, boolean, null or array, got ${typeOf(v)} (flatten nested objects first)`,
       );
     }

@@ -10,15 +10,16 @@ export function isCanonicalUuid(s: string): boolean {
   return s.length === 36 && UUID_RE.test(s);
 }
 
-/** Writes the 16 bytes of a canonical UUID at `out[at]`. */
+/** Writes the 16 bytes of a canonical UUID at `out[at]` (lowercase hex, as `isCanonicalUuid` checked). */
 export function writeUuid(s: string, out: Uint8Array, at: number): void {
-  let j = 0;
   for (let i = 0; i < 16; i++) {
-    if (s.charCodeAt(j) === 45) j++; // '-'
-    out[at + i] = parseInt(s.slice(j, j + 2), 16);
-    j += 2;
+    const p = POSITIONS[i]!;
+    out[at + i] = (nibble(s.charCodeAt(p)) << 4) | nibble(s.charCodeAt(p + 1));
   }
 }
+
+/** '0'-'9' are 48-57, 'a'-'f' are 97-102. */
+const nibble = (c: number): number => (c <= 57 ? c - 48 : c - 87);
 
 const HEX_CODES = Array.from({ length: 16 }, (_, i) => "0123456789abcdef".charCodeAt(i));
 const chars = new Array<number>(36).fill(45); // '-' stays at 8, 13, 18, 23
