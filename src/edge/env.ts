@@ -12,6 +12,8 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** "true" only locally (`npm start`, tests): provides the `demo` project. */
   FLAMINGO_DEMO?: string;
+  /** "true" only for `bench:ingest`: mounts the local measurement routes (routes/debug.ts). */
+  FLAMINGO_DEBUG?: string;
   /** Keys of the demo project; default `demo-write-key` / `demo-read-key` / `demo-admin-key`. */
   DEMO_WRITE_KEY?: string;
   DEMO_READ_KEY?: string;

@@ -5,6 +5,7 @@ import type { Env } from "./env.ts";
 import { flamInstance } from "./flam-wasm.ts";
 import { notFound, onError } from "./http-error.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { debugRoutes } from "./routes/debug.ts";
 import { nativeRoutes } from "./routes/native.ts";
 import { posthogRoutes } from "./routes/posthog.ts";
 import { segmentRoutes } from "./routes/segment.ts";
@@ -48,6 +49,7 @@ app.route("/", woopraRoutes);
 app.route("/", posthogRoutes);
 app.route("/", visitorRoutes);
 app.route("/", adminRoutes);
+app.route("/", debugRoutes);
 
 app.notFound(notFound);
 app.onError(onError);

@@ -1,0 +1,186 @@
+/**
+ * `npm run bench:ingest`: the write path end to end, on this machine, through loopback only.
+ *
+ * Starts `wrangler dev` (local workerd, SQLite Durable Objects in a temporary directory) with the
+ * demo project, then measures:
+ * - HTTP: events/s and ack latency (p50/p99) of `POST /v1/events` for batches of 1, 20 and 500,
+ *   with bounded request counts and time; every answer is checked (every event accepted);
+ * - inside one partition: events/s appended by the partition's own ingest (dedup, log append,
+ *   profiles), timed inside the Durable Object through the local-only debug route.
+ * Then it reads back a sample of visitors to check the events were stored.
+ * The last line is one JSON object: partitionEventsPerSec, httpEventsPerSec, singleAckP50Ms,
+ * singleAckP99Ms.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir, cpus } from "node:os";
+import { join } from "node:path";
+import { generateEvents } from "./gen/events.ts";
+
+const PORT = Number(process.env["BENCH_PORT"] ?? 8790 + Math.floor(Math.random() * 100));
+const BASE = `http://127.0.0.1:${PORT}`;
+const WRITE = "demo-write-key";
+const READ = "demo-read-key";
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+async function waitForHealth(deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${BASE}/health`)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error("wrangler dev did not answer /health in time");
+}
+
+type Wire = {
+  id: string;
+  visitor: string;
+  name: string;
+  time: number;
+  properties: Record<string, unknown>;
+};
+
+/** Sends `requests` batches of `size` events with `concurrency` in flight, or until `maxMs`. */
+async function run(events: Wire[], size: number, concurrency: number, maxMs: number) {
+  let next = 0;
+  let sent = 0;
+  const latencies: number[] = [];
+  const started = performance.now();
+  const worker = async () => {
+    while (next + size <= events.length && performance.now() - started < maxMs) {
+      const batch = events.slice(next, next + size);
+      next += size;
+      const t = performance.now();
+      const res = await fetch(`${BASE}/v1/events`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${WRITE}` },
+        body: JSON.stringify({ events: batch }),
+      });
+      const body = (await res.json()) as { results: { status: string }[] };
+      latencies.push(performance.now() - t);
+      if (res.status !== 200 || body.results.some((r) => r.status !== "accepted")) {
+        throw new Error(
+          `batch of ${size} was not fully accepted: ${res.status} ${JSON.stringify(body).slice(0, 300)}`,
+        );
+      }
+      sent += size;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const ms = performance.now() - started;
+  latencies.sort((a, b) => a - b);
+  return {
+    events: sent,
+    eventsPerSec: (sent / ms) * 1000,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    requests: latencies.length,
+  };
+}
+
+async function main() {
+  console.log(`node ${process.version}, ${cpus()[0]?.model ?? "cpu"} x${cpus().length}`);
+  const state = mkdtempSync(join(tmpdir(), "flamingo-bench-"));
+  const wrangler = spawn(
+    process.execPath,
+    [
+      "node_modules/wrangler/bin/wrangler.js",
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(PORT),
+      "--persist-to",
+      state,
+      "--var",
+      "FLAMINGO_DEMO:true",
+      "--var",
+      "FLAMINGO_DEBUG:true",
+    ],
+    {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    },
+  );
+  let stderr = "";
+  wrangler.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  try {
+    await waitForHealth(Date.now() + 60_000);
+    const generated = generateEvents(120_000, 7);
+    const wire = (offset: number, n: number): Wire[] =>
+      generated.slice(offset, offset + n).map((e) => ({
+        id: e.id,
+        visitor: e.visitor,
+        name: e.name,
+        time: e.time,
+        properties: e.properties,
+      }));
+
+    // Warm up: first touches of each partition and of the registry.
+    await run(wire(0, 2000), 20, 4, 10_000);
+
+    const single = await run(wire(2000, 3000), 1, 1, 15_000);
+    const twenty = await run(wire(5000, 20_000), 20, 4, 15_000);
+    const big = await run(wire(25_000, 90_000), 500, 4, 20_000);
+    for (const [name, r] of [
+      ["batch 1 (1 in flight)", single],
+      ["batch 20 (4 in flight)", twenty],
+      ["batch 500 (4 in flight)", big],
+    ] as const) {
+      console.log(
+        `${name.padEnd(24)} ${r.requests} requests, ${r.events} events: ${Math.round(r.eventsPerSec)} events/s, ack p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`,
+      );
+    }
+
+    // Inside one partition: 200 rounds of 500 realistic events, appended by one partition.
+    const canonical = generated.slice(0, 500).map((e) => ({ ...e, visitorProperties: {} }));
+    const t = performance.now();
+    const res = await fetch(`${BASE}/v1/debug/partition-append?repeat=200`, {
+      method: "POST",
+      body: JSON.stringify({ events: canonical }),
+    });
+    const inside = (await res.json()) as { events: number; ms: number };
+    const insideMs = performance.now() - t;
+    if (inside.events !== 100_000)
+      throw new Error(`partition stored ${inside.events} of 100000 events`);
+    const partitionEventsPerSec = (inside.events / insideMs) * 1000;
+    console.log(
+      `inside one partition: ${inside.events} events in batches of 500 in ${insideMs.toFixed(0)} ms: ${Math.round(partitionEventsPerSec)} events/s`,
+    );
+
+    // Read-back check: a sample of visitors has at least the events sent for them.
+    const sample = generated.slice(2000, 2010);
+    for (const e of sample) {
+      const res = await fetch(`${BASE}/v1/visitors/${encodeURIComponent(e.visitor)}?limit=1000`, {
+        headers: { authorization: `Bearer ${READ}` },
+      });
+      const view = (await res.json()) as { events: { id: string }[] };
+      if (!view.events.some((x) => x.id === e.id))
+        throw new Error(`event ${e.id} of ${e.visitor} was acknowledged but is not readable`);
+    }
+    console.log("read-back check: ok");
+    console.log(
+      JSON.stringify({
+        partitionEventsPerSec: Math.round(partitionEventsPerSec),
+        httpEventsPerSec: Math.round(Math.max(big.eventsPerSec, twenty.eventsPerSec)),
+        singleAckP50Ms: Number(single.p50.toFixed(2)),
+        singleAckP99Ms: Number(single.p99.toFixed(2)),
+      }),
+    );
+  } catch (e) {
+    console.error(stderr);
+    throw e;
+  } finally {
+    wrangler.kill("SIGINT");
+    await new Promise((r) => setTimeout(r, 500));
+    rmSync(state, { recursive: true, force: true });
+  }
+}
+
+await main();

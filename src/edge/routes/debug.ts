@@ -1,0 +1,33 @@
+/**
+ * Local-only measurement routes, mounted only when `FLAMINGO_DEBUG` is "true" (`bench:ingest`
+ * passes it to `wrangler dev`; wrangler.toml never sets it, so a deployed Worker has none).
+ *
+ * `POST /v1/debug/partition-append?repeat=N` with `{"events":[canonical events]}` appends the
+ * events N times (ids suffixed per round, so dedup does not skip them) into one partition object,
+ * one RPC per round, and answers how many it stored: the bench times the request, which is the
+ * partition's own append rate plus one local RPC per round.
+ */
+import { Hono } from "hono";
+import type { FlamEvent } from "../../flam/index.ts";
+import { parseJson, readText } from "../body.ts";
+import type { Env } from "../env.ts";
+import { HttpError } from "../http-error.ts";
+
+export const debugRoutes = new Hono<{ Bindings: Env }>();
+
+debugRoutes.post("/v1/debug/partition-append", async (c) => {
+  if (c.env.FLAMINGO_DEBUG !== "true")
+    throw new HttpError(404, "not_found", "debug routes are off");
+  const repeat = Number(c.req.query("repeat") ?? "1");
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 10_000)
+    throw new HttpError(400, "invalid_repeat", "repeat must be an integer in 1..10000");
+  const { events } = parseJson(await readText(c.req.raw)) as { events: FlamEvent[] };
+  const stub = c.env.PARTITION.getByName(`debug/${crypto.randomUUID()}`);
+  let stored = 0;
+  const started = Date.now();
+  for (let round = 0; round < repeat; round++) {
+    const outcomes = await stub.ingest(events.map((e) => ({ ...e, id: `${e.id}-${round}` })));
+    stored += outcomes.filter((o) => o.status === "accepted").length;
+  }
+  return c.json({ events: stored, ms: Date.now() - started });
+});
