@@ -68,6 +68,12 @@ export class Log {
   private readonly options: LogOptions;
   private sealedMetas: BlockMeta[];
   private segments: StoredBlock[];
+  /**
+   * The events of tail segments this log appended, by segment `first`: sealing re-encodes them
+   * from here instead of decoding the segments again (segments loaded at open are decoded). At
+   * most one tail's worth (`sealEvents` / `sealBytes`), so bounded.
+   */
+  private tailEvents = new Map<number, FlamEvent[]>();
   private next: number;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -110,28 +116,34 @@ export class Log {
   /**
    * Appends events: each is validated alone (a bad one is rejected, the others kept), the good
    * ones are written as one tail segment (more if they exceed `maxBlockBytes`) and are readable
-   * once this resolves. Appends run one at a time, in call order.
+   * once this resolves. Appends run one at a time, in call order. The log keeps the event
+   * objects until the next seal: do not mutate them after appending.
    */
   append(events: readonly FlamEvent[]): Promise<AppendResult> {
     return this.serial(async () => {
       const rejected: Rejected[] = [];
       const offsets: number[] = [];
-      const segments: Uint8Array[] = [];
+      const segments: { bytes: Uint8Array; events: FlamEvent[] }[] = [];
       const builder = new BlockBuilder({ maxBytes: this.options.maxBlockBytes });
+      let current: FlamEvent[] = [];
       events.forEach((event, index) => {
         let error = tryAppend(builder, event);
         if (error?.code === "FULL" && builder.count > 0) {
-          segments.push(builder.seal());
+          segments.push({ bytes: builder.seal(), events: current });
+          current = [];
           error = tryAppend(builder, event);
         }
-        if (error !== undefined) rejected.push({ index, error });
-        else offsets.push(this.next + offsets.length);
+        if (error !== undefined) return void rejected.push({ index, error });
+        offsets.push(this.next + offsets.length);
+        current.push(event);
       });
-      if (builder.count > 0) segments.push(builder.seal());
-      for (const bytes of segments) {
+      if (builder.count > 0) segments.push({ bytes: builder.seal(), events: current });
+      for (const { bytes, events: appended } of segments) {
         const segment = { meta: metaOf(this.next, bytes), bytes };
         await this.store.appendTail(segment);
+        // Copy on write: a `read` in progress keeps iterating the array it started with.
         this.segments = [...this.segments, segment];
+        this.tailEvents.set(segment.meta.first, appended);
         this.next += segment.meta.count;
       }
       const { events: n, bytes } = this.tailSize;
@@ -180,7 +192,7 @@ export class Log {
       first += meta.count;
     };
     for (const s of segments) {
-      for (const event of openBlock(s.bytes).events()) {
+      for (const event of this.tailEvents.get(s.meta.first) ?? openBlock(s.bytes).events()) {
         try {
           builder.append(event);
         } catch (error) {
@@ -196,7 +208,9 @@ export class Log {
       segments.map((s) => s.meta.first),
     );
     this.sealedMetas = [...this.sealedMetas, ...blocks.map((b) => b.meta)];
-    this.segments = this.segments.filter((s) => !segments.includes(s));
+    // Appends and seals are serial, so the sealed segments are the whole tail.
+    this.segments = [];
+    this.tailEvents.clear();
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
