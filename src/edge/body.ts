@@ -7,11 +7,19 @@ import { LIMITS } from "./limits.ts";
 
 /** Reads the body as text, at most `LIMITS.bodyBytes` after decompression. */
 export async function readText(req: Request, gzip = false): Promise<string> {
+  return new TextDecoder().decode(await readBytes(req, gzip));
+}
+
+/**
+ * Reads the body's bytes, at most `LIMITS.bodyBytes` after decompression, whatever the request
+ * declares (a chunked body has no Content-Length).
+ */
+export async function readBytes(req: Request, gzip = false): Promise<Uint8Array> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   const encoding = (req.headers.get("content-encoding") ?? "").toLowerCase();
   const compressed = gzip || encoding === "gzip";
   if (!compressed && declared > LIMITS.bodyBytes) throw tooLarge();
-  if (req.body === null) return "";
+  if (req.body === null) return new Uint8Array(0);
   const stream = compressed ? req.body.pipeThrough(new DecompressionStream("gzip")) : req.body;
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
@@ -43,7 +51,7 @@ export async function readText(req: Request, gzip = false): Promise<string> {
     all.set(c, at);
     at += c.byteLength;
   }
-  return new TextDecoder().decode(all);
+  return all;
 }
 
 /** Parses JSON text, or answers 400 naming the problem. */

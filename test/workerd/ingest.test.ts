@@ -265,3 +265,51 @@ describe("projects", () => {
     expect((await post("/v1/admin/projects", { id: "Bad Id!" }, admin)).status).toBe(400);
   });
 });
+
+describe("bodies without a declared length", () => {
+  it("stops a chunked Woopra push at the body limit with a 413", async () => {
+    const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent > 2 * 1024 * 1024) return controller.close();
+        sent += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+    const res = await exports.default.fetch(`${origin}/track/push/`, {
+      method: "POST",
+      headers: { "content-type": "multipart/form-data; boundary=b" },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("body_too_large");
+  });
+});
+
+describe("PostHog's opt-in v1 endpoint", () => {
+  it("takes a Bearer write key and answers results keyed by event uuid", async () => {
+    const uuid = crypto.randomUUID();
+    const v = unique("ph");
+    const res = await post(
+      "/i/v1/analytics/events",
+      {
+        created_at: new Date().toISOString(),
+        batch: [
+          {
+            event: "clicked",
+            uuid,
+            distinct_id: v,
+            timestamp: new Date().toISOString(),
+            properties: { x: 1 },
+          },
+        ],
+      },
+      { authorization: `Bearer ${WRITE}` },
+    );
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ results: { [uuid]: { result: "ok" } } });
+    expect((await visitor(v)).body.events.map((e) => e.id)).toEqual([uuid]);
+  });
+});

@@ -34,6 +34,23 @@ for (const path of ["/batch", "/capture", "/e", "/i/v0/e"]) {
   }
 }
 
+// The opt-in v1 endpoint: a Bearer token, and results keyed by event uuid.
+posthogRoutes.post("/i/v1/analytics/events", async (c) => {
+  const body = parseJson(await readText(c.req.raw));
+  const batch = parsed(() => parsePostHog(body));
+  const project = await authorize(c.env, requestKey(c) ?? batch.writeKey, "write");
+  const answer = await ingest(c.env, project, batch);
+  const results: Record<string, { result: "ok" } | { result: "error"; error: string }> = {};
+  answer.results.forEach((r, i) => {
+    const e = batch.events[i];
+    const uuid = r.status === "rejected" ? (e !== undefined && "id" in e ? e.id : undefined) : r.id;
+    if (uuid !== undefined)
+      results[uuid] =
+        r.status === "rejected" ? { result: "error", error: r.message } : { result: "ok" };
+  });
+  return c.json({ results }, statusOf(answer));
+});
+
 for (const p of ["/flags", "/flags/", "/decide", "/decide/"]) {
   posthogRoutes.post(p, (c) => c.json({ flags: {}, featureFlags: {} }));
 }

@@ -5,13 +5,12 @@
  * project's write key.
  */
 import { Hono, type Context } from "hono";
-import { readText } from "../body.ts";
+import { readBytes, readText } from "../body.ts";
 import type { Env } from "../env.ts";
 import type { ParsedBatch } from "../formats/incoming.ts";
 import { parseWoopra, parseWoopraPush } from "../formats/woopra.ts";
 import { HttpError } from "../http-error.ts";
 import { ingest } from "../ingest.ts";
-import { LIMITS } from "../limits.ts";
 import { projectOfSite } from "../registry-client.ts";
 import { statusOf } from "./answer.ts";
 import { parsed } from "./parsed.ts";
@@ -75,20 +74,18 @@ for (const endpoint of ["ce", "identify", "update", "ping"] as const) {
 
 for (const path of ["/track/push", "/track/push/"]) {
   woopraRoutes.post(path, async (c) => {
-    if (Number(c.req.header("content-length") ?? "0") > LIMITS.bodyBytes) {
-      throw new HttpError(
-        413,
-        "body_too_large",
-        `request body is larger than ${LIMITS.bodyBytes} bytes`,
-      );
-    }
-    const form = await c.req.raw.formData().catch(() => {
-      throw new HttpError(
-        400,
-        "invalid_body",
-        "expected a multipart or urlencoded form with a payload field",
-      );
-    });
+    // Read under the size limit first: formData() itself would read any length.
+    const bytes = await readBytes(c.req.raw);
+    const type = c.req.header("content-type") ?? "";
+    const form = await new Response(bytes, { headers: { "content-type": type } })
+      .formData()
+      .catch(() => {
+        throw new HttpError(
+          400,
+          "invalid_body",
+          "expected a multipart or urlencoded form with a payload field",
+        );
+      });
     const payload = form.get("payload");
     if (typeof payload !== "string")
       throw new HttpError(400, "missing_payload", "form field payload is required");
