@@ -11,6 +11,8 @@ import {
 } from "../../src/flam/index.ts";
 import type { FlamWasm } from "../../src/flam/wasm/index.ts";
 import { encodeBlock } from "../../src/flam/index.ts";
+import { sampleEvents } from "../../src/flam/test-events.ts";
+import { expect } from "vitest";
 
 /** Sum of price by country where name = purchase, as sorted [country, count, sum] rows. */
 function q1(block: BlockReader): [string, number, number][] {
@@ -49,4 +51,20 @@ export function answersFromBoth(wasm: FlamWasm, events: FlamEvent[]) {
     referenceColumns: cols(ref),
     wasmColumns: cols(fast),
   };
+}
+
+/** The assertions every runtime's suite makes: the sample block's Q1, and identical columns. */
+export function expectWasmToMatchReference(wasm: FlamWasm): void {
+  const {
+    reference,
+    wasm: fast,
+    referenceColumns,
+    wasmColumns,
+  } = answersFromBoth(wasm, sampleEvents());
+  expect(reference).toEqual([
+    ["CA", 1, 5],
+    ["US", 1, 19.99],
+  ]);
+  expect(fast).toEqual(reference);
+  expect(wasmColumns).toEqual(referenceColumns);
 }

@@ -1,23 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import { flamModule } from "../../src/edge/flam-wasm.ts";
 import { FlamWasm } from "../../src/flam/wasm/index.ts";
-import { sampleEvents } from "../../src/flam/test-events.ts";
-import { answersFromBoth } from "../helpers/same-answers.ts";
+import { expectWasmToMatchReference } from "../helpers/same-answers.ts";
 
 describe("the FlaM WASM decoder in workerd", () => {
   it("projects and aggregates a block exactly like the TypeScript reference", () => {
-    const wasm = FlamWasm.fromModule(flamModule);
-    const {
-      reference,
-      wasm: fast,
-      referenceColumns,
-      wasmColumns,
-    } = answersFromBoth(wasm, sampleEvents());
-    expect(reference).toEqual([
-      ["CA", 1, 5],
-      ["US", 1, 19.99],
-    ]);
-    expect(fast).toEqual(reference);
-    expect(wasmColumns).toEqual(referenceColumns);
+    expectWasmToMatchReference(FlamWasm.fromModule(flamModule));
   });
 });
