@@ -125,6 +125,18 @@ async function main() {
     // Warm up: first touches of each partition and of the registry.
     await run(wire(0, 2000), 20, 4, 10_000);
 
+    // The floor under every figure: a request that touches no Durable Object.
+    const health: number[] = [];
+    for (let i = 0; i < 500; i++) {
+      const t = performance.now();
+      await (await fetch(`${BASE}/health`)).arrayBuffer();
+      health.push(performance.now() - t);
+    }
+    health.sort((a, b) => a - b);
+    console.log(
+      `GET /health (no Durable Object): p50 ${percentile(health, 0.5).toFixed(2)} ms, p99 ${percentile(health, 0.99).toFixed(2)} ms`,
+    );
+
     const single = await run(wire(2000, 3000), 1, 1, 15_000);
     const twenty = await run(wire(5000, 20_000), 20, 4, 15_000);
     const big = await run(wire(25_000, 90_000), 500, 4, 20_000);
