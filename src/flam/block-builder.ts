@@ -3,40 +3,48 @@
  * sealed into an immutable FlaM v1 block (docs/flam.md). Widths and encodings are chosen at seal
  * time, when every value of every shape is known, which is what lets each shape have one fixed
  * record size with the narrowest widths.
+ *
+ * Ingest encodes every event twice (tail segment, then sealed block), so append is hot: it looks
+ * each key and string up once, keeps values in flat arrays with strings as temporary ids (the
+ * order of first use, which is also the dictionary's tie order), and allocates nothing per value.
  */
 import type { FlamEvent, PropertyValue } from "./event.ts";
 import { FlamEncodeError } from "./encode-error.ts";
-import { Enc, POW10, encWidth, intWidth, uintWidth } from "./encoding.ts";
-import { isCanonicalUuid, writeUuid } from "./uuid.ts";
-import { encoder, utf8Length } from "./utf8.ts";
-import { xxh32 } from "./xxh32.ts";
+import { Cat, MAX_ABSENT, type OpenBlock, type OpenShape, writeBlock } from "./block-writer.ts";
+import { utf8Length } from "./utf8.ts";
 import * as L from "./limits.ts";
-
-/** Value category: part of a shape's identity (a key holding a string and a number are two slots). */
-const Cat = { NULL: 0, BOOL: 1, NUM: 2, STR: 3, ARR: 4 } as const;
-type Cat = (typeof Cat)[keyof typeof Cat];
-
-interface OpenShape {
-  name: string;
-  /** Temporary key ids, ascending, and each slot's category. */
-  keys: number[];
-  cats: Cat[];
-  /** Indices of the records of this shape. */
-  records: number[];
-}
-
-interface OpenRecord {
-  event: FlamEvent;
-  shape: number;
-  /** Values in the order of the shape's temporary key ids; arrays already as JSON text. */
-  values: (string | number | boolean | null)[];
-}
 
 /** Options of a builder. */
 export interface BlockBuilderOptions {
   /** Refuse appends once the estimated sealed size passes this. Defaults to 16 MiB (the format limit). */
   maxBytes: number;
 }
+
+function emptyBlock(): OpenBlock {
+  return {
+    recCount: 0,
+    recShape: [],
+    recOff: [],
+    recId: [],
+    recVisitor: [],
+    recTime: [],
+    recReceived: [],
+    vals: new Float64Array(1024),
+    valCount: 0,
+    keyNs: [],
+    keyText: [],
+    keyFreq: [],
+    strText: [],
+    strFreq: [],
+    strLen: [],
+    shapes: [],
+  };
+}
+
+/** Shapes are found by a hash of their slots and name; Smi-sized so map keys stay cheap. */
+const slotHash = (h: number, code: number): number => Math.imul(h ^ code, 0x01000193);
+const shapeHash = (slots: number, nameSid: number): number =>
+  Math.imul(slots ^ nameSid, 0x9e3779b1) >>> 2;
 
 /**
  * Builds one block.
@@ -48,16 +56,28 @@ export interface BlockBuilderOptions {
  */
 export class BlockBuilder {
   private readonly maxBytes: number;
-  private records: OpenRecord[] = [];
+  private b = emptyBlock();
   /** Key ids by text, one map per namespace (0 properties, 1 visitor properties). */
   private keyIds: [Map<string, number>, Map<string, number>] = [new Map(), new Map()];
-  private keyNs: number[] = [];
-  private keyText: string[] = [];
-  private keyFreq: number[] = [];
-  private strFreq = new Map<string, number>();
-  private shapeIds = new Map<string, number>();
-  private shapes: OpenShape[] = [];
+  /** Temporary string ids by text, in first-use order: one lookup per string of an event. */
+  private strIds = new Map<string, number>();
+  /** First shape by hash, and the next shape of the same hash (-1 ends a chain). */
+  private shapeByHash = new Map<number, number>();
+  private shapeNext: number[] = [];
   private estimate = L.HEADER_SIZE;
+
+  // The slots of the event being appended, reused from event to event: namespace, key, key id
+  // (-1 when new), category, value (number, 0/1, 0 for null), string or JSON text with its
+  // string id (-1 when new) and UTF-8 length, and the slots ordered by key id.
+  private sNs: number[] = [];
+  private sKey: string[] = [];
+  private sKid: number[] = [];
+  private sCat: Cat[] = [];
+  private sNum: number[] = [];
+  private sStr: string[] = [];
+  private sSid: number[] = [];
+  private sLen: number[] = [];
+  private sOrder: number[] = [];
 
   constructor(options: Readonly<Partial<BlockBuilderOptions>> = {}) {
     this.maxBytes = Math.min(options.maxBytes ?? L.MAX_BLOCK_BYTES, L.MAX_BLOCK_BYTES);
@@ -65,7 +85,7 @@ export class BlockBuilder {
 
   /** Events appended since the last seal. */
   get count(): number {
-    return this.records.length;
+    return this.b.recCount;
   }
 
   /** An upper-bound estimate of the sealed size in bytes, for seal-by-size policies. */
@@ -81,30 +101,26 @@ export class BlockBuilder {
    */
   append(event: FlamEvent): void {
     checkEvent(event);
-    if (this.records.length >= L.MAX_EVENTS) {
+    const b = this.b;
+    if (b.recCount >= L.MAX_EVENTS) {
       throw new FlamEncodeError(
         "FULL",
         "block",
         `block holds the maximum of ${L.MAX_EVENTS} events`,
       );
     }
-    // Collect slots: (namespace, key, value), sorted later by temporary key id.
-    const slots: { ns: 0 | 1; key: string; value: string | number | boolean | null; cat: Cat }[] =
-      [];
-    collect(slots, 0, event.properties, "properties", this.keyIds[0], this.strFreq);
-    collect(slots, 1, event.visitorProperties, "visitorProperties", this.keyIds[1], this.strFreq);
-    if (slots.length > L.MAX_SLOTS) {
+    let n = this.collect(0, event.properties, "properties", 0);
+    n = this.collect(1, event.visitorProperties, "visitorProperties", n);
+    if (n > L.MAX_SLOTS) {
       throw new FlamEncodeError(
         "LIMIT",
         "properties",
-        `an event carries at most ${L.MAX_SLOTS} properties, got ${slots.length}`,
+        `an event carries at most ${L.MAX_SLOTS} properties, got ${n}`,
       );
     }
-    // Look everything up first and bound the dictionaries before mutating anything, so a
-    // refused event leaves the block unchanged. Keys are looked up per namespace by the key
-    // string itself: object keys are internalized, so these lookups hash nothing new.
-    const n = slots.length;
-    const kids = new Array<number>(n);
+    // Everything was looked up by collect; bound the dictionaries before mutating anything, so a
+    // refused event leaves the block unchanged.
+    const { sKid, sCat, sSid, sLen, sOrder } = this;
     let newKeys = 0;
     let newStrings = 0;
     // A true upper bound of what the event adds when sealed (widest encodings, longest varints),
@@ -112,28 +128,41 @@ export class BlockBuilder {
     // Absent optional slots after merging: up to MAX_ABSENT of 8 bytes, plus the bitmap.
     let addBytes = 40 + MAX_ABSENT * 8 + Math.ceil((n + MAX_ABSENT) / 8);
     for (let i = 0; i < n; i++) {
-      const s = slots[i]!;
-      addBytes += s.cat === Cat.NUM ? 8 : s.cat === Cat.STR || s.cat === Cat.ARR ? 4 : 1;
-      const kid = this.keyIds[s.ns].get(s.key);
-      kids[i] = kid ?? -1;
-      if (kid === undefined) {
+      const cat = sCat[i]!;
+      const str = cat === Cat.STR || cat === Cat.ARR;
+      addBytes += cat === Cat.NUM ? 8 : str ? 4 : 1;
+      if (sKid[i]! < 0) {
         newKeys++;
-        addBytes += 3 + s.key.length * 3;
+        addBytes += 3 + this.sKey[i]!.length * 3;
       }
-      if (typeof s.value === "string" && !this.strFreq.has(s.value)) {
+      if (str && sSid[i]! < 0) {
+        // A string new twice in one event counts twice: an upper bound, cheaper than a set.
         newStrings++;
-        addBytes += 3 + utf8Length(s.value);
+        sLen[i] = utf8Length(this.sStr[i]!);
+        addBytes += 3 + sLen[i]!;
       }
     }
-    for (const s of [event.visitor, event.name, event.id]) {
-      if (!this.strFreq.has(s)) {
-        newStrings++;
-        addBytes += 3 + utf8Length(s);
-      }
+    const nameSid = this.strIds.get(event.name) ?? -1;
+    const visitorSid = this.strIds.get(event.visitor) ?? -1;
+    const idSid = this.strIds.get(event.id) ?? -1;
+    const nameLen = nameSid < 0 ? utf8Length(event.name) : 0;
+    const visitorLen = visitorSid < 0 ? utf8Length(event.visitor) : 0;
+    const idLen = idSid < 0 ? utf8Length(event.id) : 0;
+    if (nameSid < 0) {
+      newStrings++;
+      addBytes += 3 + nameLen;
     }
-    if (this.keyText.length + newKeys > L.MAX_KEYS)
+    if (visitorSid < 0) {
+      newStrings++;
+      addBytes += 3 + visitorLen;
+    }
+    if (idSid < 0) {
+      newStrings++;
+      addBytes += 3 + idLen;
+    }
+    if (b.keyText.length + newKeys > L.MAX_KEYS)
       throw new FlamEncodeError("FULL", "block", `block holds the maximum of ${L.MAX_KEYS} keys`);
-    if (this.strFreq.size + newStrings > L.MAX_STRINGS)
+    if (b.strText.length + newStrings > L.MAX_STRINGS)
       throw new FlamEncodeError(
         "FULL",
         "block",
@@ -142,29 +171,26 @@ export class BlockBuilder {
     if (this.estimate + addBytes > this.maxBytes)
       throw new FlamEncodeError("FULL", "block", `block would pass ${this.maxBytes} bytes`);
 
-    // The shape: slots ordered by temporary key id (insertion sort: events hold tens of keys,
-    // usually already in order), identified by one flat string of (key id, category) codes.
-    const order = new Array<number>(n);
-    let nextKey = this.keyText.length; // new keys are numbered in slot order (see commit)
+    // The shape: slots ordered by key id (insertion sort: events hold tens of keys, usually
+    // already in order), found by a hash of (key id, category) codes and the name.
+    let nextKey = b.keyText.length; // new keys are numbered in slot order (see commit)
     for (let i = 0; i < n; i++) {
-      const kid = kids[i]! >= 0 ? kids[i]! : nextKey++;
-      kids[i] = kid;
+      const kid = sKid[i]! >= 0 ? sKid[i]! : nextKey++;
+      sKid[i] = kid;
       let j = i;
-      while (j > 0 && kids[order[j - 1]!]! > kid) {
-        order[j] = order[j - 1]!;
+      while (j > 0 && sKid[sOrder[j - 1]!]! > kid) {
+        sOrder[j] = sOrder[j - 1]!;
         j--;
       }
-      order[j] = i;
+      sOrder[j] = i;
     }
-    const codes = new Array<number>(2 * n);
-    for (let j = 0; j < n; j++) {
-      const kid = kids[order[j]!]!;
-      codes[2 * j] = kid & 0xffff;
-      codes[2 * j + 1] = (kid >>> 16) * 8 + slots[order[j]!]!.cat;
-    }
-    const sig = `${event.name}\u0000${String.fromCharCode.apply(null, codes)}`;
-    let shape = this.shapeIds.get(sig);
-    if (shape === undefined && this.shapes.length >= L.MAX_SHAPES) {
+    let slots = 0x811c9dc5;
+    for (let j = 0; j < n; j++) slots = slotHash(slots, sKid[sOrder[j]!]! * 8 + sCat[sOrder[j]!]!);
+    // A new name means a new shape; otherwise walk the hash chain.
+    let shape = nameSid < 0 ? -1 : (this.shapeByHash.get(shapeHash(slots, nameSid)) ?? -1);
+    while (shape >= 0 && !this.sameShape(b.shapes[shape]!, nameSid, n))
+      shape = this.shapeNext[shape]!;
+    if (shape < 0 && b.shapes.length >= L.MAX_SHAPES) {
       throw new FlamEncodeError(
         "FULL",
         "block",
@@ -174,38 +200,63 @@ export class BlockBuilder {
 
     // Commit.
     for (let i = 0; i < n; i++) {
-      const s = slots[i]!;
-      if (kids[i]! >= this.keyText.length) {
-        this.keyIds[s.ns].set(s.key, kids[i]!);
-        this.keyNs.push(s.ns);
-        this.keyText.push(s.key);
-        this.keyFreq.push(0);
+      const kid = sKid[i]!;
+      if (kid >= b.keyText.length) {
+        this.keyIds[this.sNs[i]!]!.set(this.sKey[i]!, kid);
+        b.keyNs.push(this.sNs[i]!);
+        b.keyText.push(this.sKey[i]!);
+        b.keyFreq.push(0);
       }
-      this.keyFreq[kids[i]!]!++;
+      b.keyFreq[kid]!++;
     }
-    if (shape === undefined) {
-      shape = this.shapes.length;
-      this.shapeIds.set(sig, shape);
-      const keys = order.map((i) => kids[i]!);
-      this.shapes.push({
-        name: event.name,
-        keys,
-        cats: order.map((i) => slots[i]!.cat),
-        records: [],
-      });
+    // Strings get their temporary ids in this order (values by key id, name, visitor, id): it
+    // is the order in which the dictionary breaks ties.
+    const off = b.valCount;
+    if (off + n > b.vals.length) {
+      // Values live in one flat typed array, grown by doubling: no boxing, no per-event arrays.
+      const grown = new Float64Array(Math.max(2 * b.vals.length, off + n));
+      grown.set(b.vals);
+      b.vals = grown;
+    }
+    b.valCount = off + n;
+    for (let j = 0; j < n; j++) {
+      const s = sOrder[j]!;
+      const cat = sCat[s]!;
+      if (cat === Cat.STR || cat === Cat.ARR) {
+        const sid = sSid[s]! >= 0 ? sSid[s]! : this.intern(this.sStr[s]!, sLen[s]!);
+        b.strFreq[sid]!++;
+        b.vals[off + j] = sid;
+      } else b.vals[off + j] = this.sNum[s]!;
+    }
+    const name = nameSid >= 0 ? nameSid : this.intern(event.name, nameLen);
+    const visitor = visitorSid >= 0 ? visitorSid : this.intern(event.visitor, visitorLen);
+    const id = idSid >= 0 ? idSid : this.intern(event.id, idLen);
+    b.strFreq[name]!++;
+    b.strFreq[visitor]!++;
+    b.strFreq[id]!++;
+    if (shape < 0) {
+      shape = b.shapes.length;
+      // Filled by push: `new Array(n)` here cost more than the rest of append (measured).
+      const keys: number[] = [];
+      const cats: Cat[] = [];
+      for (let j = 0; j < n; j++) {
+        keys.push(sKid[sOrder[j]!]!);
+        cats.push(sCat[sOrder[j]!]!);
+      }
+      b.shapes.push({ name: event.name, nameSid: name, keys, cats, count: 0 });
+      const h = shapeHash(slots, name);
+      this.shapeNext.push(this.shapeByHash.get(h) ?? -1);
+      this.shapeByHash.set(h, shape);
       addBytes += 32 + n * 9;
     }
-    const values = new Array<string | number | boolean | null>(n);
-    for (let j = 0; j < n; j++) {
-      const v = slots[order[j]!]!.value;
-      values[j] = v;
-      if (typeof v === "string") this.internString(v);
-    }
-    this.internString(event.name);
-    this.internString(event.visitor);
-    this.internString(event.id);
-    this.shapes[shape]!.records.push(this.records.length);
-    this.records.push({ event, shape, values });
+    b.shapes[shape]!.count++;
+    b.recShape.push(shape);
+    b.recOff.push(off);
+    b.recId.push(id);
+    b.recVisitor.push(visitor);
+    b.recTime.push(event.time);
+    b.recReceived.push(event.receivedAt);
+    b.recCount++;
     this.estimate += addBytes;
   }
 
@@ -216,37 +267,107 @@ export class BlockBuilder {
    * const block = builder.seal(); // Uint8Array starting with "FLaM"
    */
   seal(): Uint8Array {
-    const bytes = new Writer(this).write();
-    this.records = [];
+    const bytes = writeBlock(this.b);
+    this.b = emptyBlock();
     this.keyIds = [new Map(), new Map()];
-    this.keyNs = [];
-    this.keyText = [];
-    this.keyFreq = [];
-    this.strFreq = new Map();
-    this.shapeIds = new Map();
-    this.shapes = [];
+    this.strIds = new Map();
+    this.shapeByHash = new Map();
+    this.shapeNext = [];
     this.estimate = L.HEADER_SIZE;
     return bytes;
   }
 
-  private internString(s: string): void {
-    this.strFreq.set(s, (this.strFreq.get(s) ?? 0) + 1);
+  /** The temporary id of `s`, added with use count 0 if new (it may repeat within one event). */
+  private intern(s: string, utf8Len: number): number {
+    let sid = this.strIds.get(s);
+    if (sid === undefined) {
+      sid = this.b.strText.length;
+      this.strIds.set(s, sid);
+      this.b.strText.push(s);
+      this.b.strFreq.push(0);
+      this.b.strLen.push(utf8Len);
+    }
+    return sid;
   }
 
-  /** @internal read by the writer */
-  get state() {
-    return {
-      records: this.records,
-      keyNs: this.keyNs,
-      keyText: this.keyText,
-      keyFreq: this.keyFreq,
-      strFreq: this.strFreq,
-      shapes: this.shapes,
-    };
+  /** Whether `sh` is the shape of the collected event (slots already ordered by key id). */
+  private sameShape(sh: OpenShape, nameSid: number, n: number): boolean {
+    if (sh.nameSid !== nameSid || sh.keys.length !== n) return false;
+    for (let j = 0; j < n; j++) {
+      const s = this.sOrder[j]!;
+      if (sh.keys[j] !== this.sKid[s] || sh.cats[j] !== this.sCat[s]) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Validates one map's entries into the slot scratch from position `n`; returns the new count.
+   * Keys and strings already in the block were checked when they entered it, and the one lookup
+   * that tells so is kept; the path is built only for an error message.
+   */
+  private collect(
+    ns: 0 | 1,
+    map: Record<string, PropertyValue> | undefined,
+    field: string,
+    n: number,
+  ): number {
+    if (map === undefined) return n;
+    if (typeof map !== "object" || map === null || Array.isArray(map))
+      throw new FlamEncodeError("INVALID", field, "must be an object");
+    const keyIds = this.keyIds[ns];
+    for (const key of Object.keys(map)) {
+      const kid = keyIds.get(key);
+      if (kid === undefined) checkText(key, 1, L.MAX_KEY_BYTES, field, key, " (key)");
+      const v = map[key];
+      let cat: Cat;
+      let num = 0;
+      let str: string | undefined;
+      if (v === null) cat = Cat.NULL;
+      else if (typeof v === "boolean") {
+        cat = Cat.BOOL;
+        num = v ? 1 : 0;
+      } else if (typeof v === "number") {
+        if (!Number.isFinite(v))
+          throw new FlamEncodeError(
+            "INVALID",
+            `${field}.${key}`,
+            `must be a finite number, got ${v}`,
+          );
+        cat = Cat.NUM;
+        num = v;
+      } else if (typeof v === "string") {
+        cat = Cat.STR;
+        str = v;
+      } else if (Array.isArray(v)) {
+        cat = Cat.ARR;
+        str = arrayJson(v, `${field}.${key}`);
+      } else {
+        throw new FlamEncodeError(
+          "INVALID",
+          `${field}.${key}`,
+          `must be a string, number, boolean, null or array, got ${typeOf(v)} (flatten nested objects first)`,
+        );
+      }
+      let sid = -1;
+      if (str !== undefined) {
+        sid = this.strIds.get(str) ?? -1;
+        if (sid < 0 && cat === Cat.STR) checkText(str, 0, L.MAX_STRING_BYTES, field, key);
+        this.sStr[n] = str;
+      }
+      this.sNs[n] = ns;
+      this.sKey[n] = key;
+      this.sKid[n] = kid ?? -1;
+      this.sCat[n] = cat;
+      this.sNum[n] = num;
+      this.sSid[n] = sid;
+      this.sLen[n] = 0; // set for new strings once the event is bounded
+      n++;
+    }
+    return n;
   }
 }
 
-/** Appends one event and seals: the one-shot form. */
+/** Appends events and seals: the one-shot form. */
 export function encodeBlock(
   events: readonly FlamEvent[],
   options?: Readonly<Partial<BlockBuilderOptions>>,
@@ -258,17 +379,29 @@ export function encodeBlock(
 
 // ---- validation -------------------------------------------------------------------------------
 
-function checkText(v: unknown, field: string, min: number, max: number): asserts v is string {
+/**
+ * Checks one text field. The field's path is `field`, or `field.key` plus `suffix` for a map
+ * entry: built only for an error, as most calls pass.
+ */
+function checkText(
+  v: unknown,
+  min: number,
+  max: number,
+  field: string,
+  key?: string,
+  suffix = "",
+): asserts v is string {
+  const path = () => (key === undefined ? field : `${field}.${key}${suffix}`);
   if (typeof v !== "string")
-    throw new FlamEncodeError("INVALID", field, `must be a string, got ${typeOf(v)}`);
+    throw new FlamEncodeError("INVALID", path(), `must be a string, got ${typeOf(v)}`);
   if (!v.isWellFormed())
-    throw new FlamEncodeError("INVALID", field, "is not well-formed Unicode (lone surrogate)");
-  if (v.length < min) throw new FlamEncodeError("INVALID", field, "must not be empty");
+    throw new FlamEncodeError("INVALID", path(), "is not well-formed Unicode (lone surrogate)");
+  if (v.length < min) throw new FlamEncodeError("INVALID", path(), "must not be empty");
   // UTF-8 takes at most 3 bytes per UTF-16 unit, so short strings need no exact count.
   if (v.length * 3 > max) {
     const bytes = utf8Length(v);
     if (bytes > max)
-      throw new FlamEncodeError("LIMIT", field, `is ${bytes} bytes of UTF-8, the limit is ${max}`);
+      throw new FlamEncodeError("LIMIT", path(), `is ${bytes} bytes of UTF-8, the limit is ${max}`);
   }
 }
 
@@ -286,490 +419,35 @@ function checkTime(v: unknown, field: string): void {
 function checkEvent(e: FlamEvent): void {
   if (typeof e !== "object" || e === null)
     throw new FlamEncodeError("INVALID", "event", "must be an object");
-  checkText(e.id, "id", 1, L.MAX_STRING_BYTES);
-  checkText(e.visitor, "visitor", 1, L.MAX_STRING_BYTES);
-  checkText(e.name, "name", 1, L.MAX_STRING_BYTES);
+  checkText(e.id, 1, L.MAX_STRING_BYTES, "id");
+  checkText(e.visitor, 1, L.MAX_STRING_BYTES, "visitor");
+  checkText(e.name, 1, L.MAX_STRING_BYTES, "name");
   checkTime(e.time, "time");
   checkTime(e.receivedAt, "receivedAt");
 }
 
-function collect(
-  out: { ns: 0 | 1; key: string; value: string | number | boolean | null; cat: Cat }[],
-  ns: 0 | 1,
-  map: Record<string, PropertyValue> | undefined,
-  field: string,
-  knownKeys: ReadonlyMap<string, number>,
-  knownStrings: ReadonlyMap<string, number>,
-): void {
-  if (map === undefined) return;
-  if (typeof map !== "object" || map === null || Array.isArray(map))
-    throw new FlamEncodeError("INVALID", field, "must be an object");
-  for (const key of Object.keys(map)) {
-    // Keys and strings already in the block were checked when they entered it; the path is
-    // built only for an error message.
-    if (!knownKeys.has(key)) checkText(key, `${field}.${key} (key)`, 1, L.MAX_KEY_BYTES);
-    const v = map[key];
-    if (v === null) out.push({ ns, key, value: null, cat: Cat.NULL });
-    else if (typeof v === "boolean") out.push({ ns, key, value: v, cat: Cat.BOOL });
-    else if (typeof v === "number") {
-      if (!Number.isFinite(v))
-        throw new FlamEncodeError(
-          "INVALID",
-          `${field}.${key}`,
-          `must be a finite number, got ${v}`,
-        );
-      out.push({ ns, key, value: v, cat: Cat.NUM });
-    } else if (typeof v === "string") {
-      if (!knownStrings.has(v)) checkText(v, `${field}.${key}`, 0, L.MAX_STRING_BYTES);
-      out.push({ ns, key, value: v, cat: Cat.STR });
-    } else if (Array.isArray(v)) {
-      for (const item of v) {
-        const ok =
-          item === null ||
-          typeof item === "boolean" ||
-          typeof item === "string" ||
-          (typeof item === "number" && Number.isFinite(item));
-        if (!ok)
-          throw new FlamEncodeError(
-            "INVALID",
-            `${field}.${key}`,
-            "arrays may hold only strings, finite numbers, booleans and null",
-          );
-        if (typeof item === "string" && !item.isWellFormed())
-          throw new FlamEncodeError(
-            "INVALID",
-            `${field}.${key}`,
-            "is not well-formed Unicode (lone surrogate)",
-          );
-      }
-      const json = JSON.stringify(v);
-      checkText(json, `${field}.${key}`, 0, L.MAX_STRING_BYTES);
-      out.push({ ns, key, value: json, cat: Cat.ARR });
-    } else {
+/** The JSON text of an array property, which is how it is stored. */
+function arrayJson(v: readonly unknown[], field: string): string {
+  for (const item of v) {
+    const ok =
+      item === null ||
+      typeof item === "boolean" ||
+      typeof item === "string" ||
+      (typeof item === "number" && Number.isFinite(item));
+    if (!ok)
       throw new FlamEncodeError(
         "INVALID",
-        `${field}.${key}`,
-        `must be a string, number, boolean, null or array, got ${typeOf(v)} (flatten nested objects first)`,
+        field,
+        "arrays may hold only strings, finite numbers, booleans and null",
       );
-    }
+    if (typeof item === "string" && !item.isWellFormed())
+      throw new FlamEncodeError("INVALID", field, "is not well-formed Unicode (lone surrogate)");
   }
+  const json = JSON.stringify(v);
+  checkText(json, 0, L.MAX_STRING_BYTES, field);
+  return json;
 }
 
 function typeOf(v: unknown): string {
   return v === null ? "null" : Array.isArray(v) ? "array" : typeof v;
-}
-
-// ---- sealing ----------------------------------------------------------------------------------
-
-/** An encoding chosen for one field of one shape, with its shape-table parameter. */
-interface Choice {
-  enc: number;
-  param: number;
-}
-
-class Writer {
-  private readonly s: BlockBuilder["state"];
-  private out!: Uint8Array;
-  private view!: DataView;
-  private pos = 0;
-  private minTime = 0;
-  private strId = new Map<string, number>();
-
-  constructor(b: BlockBuilder) {
-    this.s = b.state;
-  }
-
-  write(): Uint8Array {
-    const { records, keyNs, keyText, keyFreq, strFreq } = this.s;
-    const { shapes, recShape, recValues } = mergeShapes(this.s.shapes, records);
-    // Frequent keys and strings get small ids, so their widths shrink.
-    const keyOrder = keyText.map((_, i) => i).sort((a, b) => keyFreq[b]! - keyFreq[a]! || a - b);
-    const keyFinal = new Array<number>(keyText.length);
-    keyOrder.forEach((tmp, id) => (keyFinal[tmp] = id));
-    const strings = [...strFreq.entries()].sort((a, b) => b[1] - a[1]).map(([s]) => s);
-    // UUID ids would waste dictionary space; they go into records as 16 bytes instead.
-    const uuidShapes = shapes.map((sh) =>
-      sh.records.every((r) => isCanonicalUuid(records[r]!.event.id)),
-    );
-    const dict: string[] = [];
-    const uuidOnly = new Set<string>();
-    for (const sh of shapes.keys())
-      if (uuidShapes[sh]) for (const r of shapes[sh]!.records) uuidOnly.add(records[r]!.event.id);
-    records.forEach((r, i) => {
-      if (!uuidShapes[recShape[i]!]) uuidOnly.delete(r.event.id);
-    });
-    for (const s of strings) {
-      // A UUID id is kept in the dictionary if it is also used as a value or a name elsewhere.
-      if (uuidOnly.has(s) && strFreq.get(s) === 1) continue;
-      this.strId.set(s, dict.length);
-      dict.push(s);
-    }
-
-    let minTime = Infinity;
-    let maxTime = -Infinity;
-    for (const r of records) {
-      if (r.event.time < minTime) minTime = r.event.time;
-      if (r.event.time > maxTime) maxTime = r.event.time;
-    }
-    if (records.length === 0) minTime = maxTime = 0;
-    this.minTime = minTime;
-
-    // Shapes: final slot order, encodings and record sizes.
-    const plans = shapes.map((sh, i) => this.planShape(sh, keyFinal, uuidShapes[i]!, recValues));
-    const shapeIdWidth = shapes.length <= 256 ? 1 : 2;
-
-    const keyBytes = keyOrder.map((tmp) => encoder.encode(keyText[tmp]!));
-    const strBytes = dict.map((s) => encoder.encode(s));
-    let size = L.HEADER_SIZE;
-    const keysOffset = size;
-    for (const k of keyBytes) size += 1 + varintSize(k.length) + k.length;
-    const stringsOffset = size;
-    for (const s of strBytes) size += varintSize(s.length) + s.length;
-    const shapesOffset = size;
-    const shapeTable = plans.map((p) => p.table);
-    for (const t of shapeTable) size += t.length;
-    const recordsOffset = size;
-    for (const p of plans) size += p.records.length * (shapeIdWidth + p.recordSize);
-    if (size > L.MAX_BLOCK_BYTES)
-      throw new FlamEncodeError(
-        "FULL",
-        "block",
-        `sealed block would be ${size} bytes, the limit is ${L.MAX_BLOCK_BYTES}`,
-      );
-
-    this.out = new Uint8Array(size);
-    this.view = new DataView(this.out.buffer);
-    const v = this.view;
-    this.out.set(L.MAGIC, 0);
-    v.setUint8(4, L.VERSION);
-    v.setUint16(6, L.HEADER_SIZE, true);
-    v.setUint32(8, size, true);
-    v.setUint32(16, records.length, true);
-    v.setUint32(20, keyText.length, true);
-    v.setUint32(24, dict.length, true);
-    v.setUint32(28, shapes.length, true);
-    this.i64(32, minTime);
-    this.i64(40, maxTime);
-    v.setUint32(48, keysOffset, true);
-    v.setUint32(52, stringsOffset, true);
-    v.setUint32(56, shapesOffset, true);
-    v.setUint32(60, recordsOffset, true);
-
-    this.pos = keysOffset;
-    keyOrder.forEach((tmp, id) => {
-      const k = keyBytes[id]!;
-      this.out[this.pos++] = keyNs[tmp]!;
-      this.varint(k.length);
-      this.out.set(k, this.pos);
-      this.pos += k.length;
-    });
-    for (const s of strBytes) {
-      this.varint(s.length);
-      this.out.set(s, this.pos);
-      this.pos += s.length;
-    }
-    for (const t of shapeTable) {
-      this.out.set(t, this.pos);
-      this.pos += t.length;
-    }
-    records.forEach((r, ri) => {
-      const shape = recShape[ri]!;
-      const values = recValues[ri]!;
-      const p = plans[shape]!;
-      if (shapeIdWidth === 1) this.out[this.pos++] = shape;
-      else {
-        v.setUint16(this.pos, shape, true);
-        this.pos += 2;
-      }
-      // Presence bitmap of the optional slots (docs/flam.md section 8).
-      const bitmap = this.pos;
-      this.pos += p.bitmapBytes;
-      const e = r.event;
-      this.value(p.id, e.id);
-      this.value(p.visitor, e.visitor);
-      this.value(p.time, e.time - minTime);
-      this.value(p.received, e.receivedAt - e.time);
-      let k = 0;
-      for (let i = 0; i < p.slots.length; i++) {
-        const x = values[p.perm[i]!];
-        const c = p.slots[i]!;
-        if (p.optional[i]) {
-          if (x !== undefined) this.out[bitmap + (k >> 3)]! |= 1 << (k & 7);
-          k++;
-        }
-        if (x === undefined)
-          this.pos += encWidth(c.enc); // absent: zero bytes, already zero
-        else this.value(c, x);
-      }
-    });
-    v.setUint32(12, xxh32(this.out, 16, size), true);
-    return this.out;
-  }
-
-  private planShape(sh: OpenShape, keyFinal: number[], uuid: boolean, recValues: Values[]) {
-    const { records } = this.s;
-    const recs = sh.records.map((i) => records[i]!);
-    const vals = sh.records.map((i) => recValues[i]!);
-    const finalKeys = sh.keys.map((k) => keyFinal[k]!);
-    const perm = finalKeys.map((_, i) => i).sort((a, b) => finalKeys[a]! - finalKeys[b]!);
-    const id: Choice = uuid
-      ? { enc: Enc.UUID, param: 0 }
-      : this.strChoice(
-          recs.map((r) => r.event.id),
-          Enc.STR,
-        );
-    const visitor = this.strChoice(
-      recs.map((r) => r.event.visitor),
-      Enc.STR,
-    );
-    let maxOffset = 0;
-    let minDelta = Infinity;
-    let maxDelta = -Infinity;
-    for (const r of recs) {
-      maxOffset = Math.max(maxOffset, r.event.time - this.minTime);
-      const d = r.event.receivedAt - r.event.time;
-      if (d < minDelta) minDelta = d;
-      if (d > maxDelta) maxDelta = d;
-    }
-    const time: Choice = { enc: Enc.UINT | uintWidth(maxOffset), param: 0 };
-    const received: Choice = { enc: Enc.INT | intWidth(minDelta, maxDelta), param: 0 };
-    const present = perm.map((i) => vals.map((v) => v[i]).filter((x) => x !== undefined));
-    const optional = present.map((p) => p.length < recs.length);
-    const slots = perm.map((i, j) => this.slotChoice(sh.cats[i]!, present[j]!));
-    const t: number[] = [];
-    pushVarint(t, this.strId.get(sh.name)!);
-    pushChoice(t, id);
-    pushChoice(t, visitor);
-    pushChoice(t, time);
-    pushChoice(t, received);
-    pushVarint(t, slots.length);
-    perm.forEach((i, j) => {
-      pushVarint(t, finalKeys[i]!);
-      pushChoice(t, slots[j]!, optional[j]);
-    });
-    const bitmapBytes = Math.ceil(optional.filter(Boolean).length / 8);
-    let recordSize = bitmapBytes;
-    for (const c of [id, visitor, time, received, ...slots]) recordSize += encWidth(c.enc);
-    return {
-      id,
-      visitor,
-      time,
-      received,
-      slots,
-      perm,
-      optional,
-      bitmapBytes,
-      recordSize,
-      records: recs,
-      table: Uint8Array.from(t),
-    };
-  }
-
-  private strChoice(values: string[], family: number): Choice {
-    const first = values[0]!;
-    if (family === Enc.STR && values.every((s) => s === first))
-      return { enc: Enc.STR_CONST, param: this.strId.get(first)! };
-    let max = 0;
-    for (const s of values) max = Math.max(max, this.strId.get(s)!);
-    return { enc: family | (max <= 0xff ? 1 : max <= 0xffff ? 2 : 4), param: 0 };
-  }
-
-  private slotChoice(cat: Cat, values: (string | number | boolean | null)[]): Choice {
-    switch (cat) {
-      case Cat.NULL:
-        return { enc: Enc.NULL, param: 0 };
-      case Cat.BOOL:
-        return values.every((x) => x === true)
-          ? { enc: Enc.TRUE, param: 0 }
-          : values.every((x) => x === false)
-            ? { enc: Enc.FALSE, param: 0 }
-            : { enc: Enc.BOOL, param: 0 };
-      case Cat.STR:
-        return this.strChoice(values as string[], Enc.STR);
-      case Cat.ARR:
-        return this.strChoice(values as string[], Enc.JSON);
-      case Cat.NUM:
-        return numChoice(values as number[]);
-    }
-  }
-
-  private value(c: Choice, x: string | number | boolean | null): void {
-    const e = c.enc;
-    if (e === Enc.UUID) {
-      writeUuid(x as string, this.out, this.pos);
-      this.pos += 16;
-      return;
-    }
-    const w = encWidth(e);
-    if (w === 0) return;
-    if (e === Enc.BOOL) {
-      this.out[this.pos++] = x ? 1 : 0;
-      return;
-    }
-    if (e === Enc.F64) {
-      this.view.setFloat64(this.pos, x as number, true);
-      this.pos += 8;
-      return;
-    }
-    let n: number;
-    const family = e & 0xf0;
-    if (family === Enc.STR || family === Enc.JSON) n = this.strId.get(x as string)!;
-    else if (family === Enc.DEC) n = Math.round((x as number) * POW10[c.param]!);
-    else n = x as number;
-    this.int(n, w);
-  }
-
-  /** Little-endian two's complement of width w; for w = 8 split in halves (exact to 2^53). */
-  private int(n: number, w: number): void {
-    const v = this.view;
-    if (w === 1) v.setUint8(this.pos, n & 0xff);
-    else if (w === 2) v.setUint16(this.pos, n & 0xffff, true);
-    else if (w === 4) v.setUint32(this.pos, n >>> 0, true);
-    else this.i64(this.pos, n);
-    this.pos += w;
-  }
-
-  private i64(at: number, n: number): void {
-    const hi = Math.floor(n / 2 ** 32);
-    this.view.setUint32(at, n - hi * 2 ** 32, true);
-    this.view.setInt32(at + 4, hi, true);
-  }
-
-  private varint(n: number): void {
-    while (n >= 0x80) {
-      this.out[this.pos++] = (n & 0x7f) | 0x80;
-      n >>>= 7;
-    }
-    this.out[this.pos++] = n;
-  }
-}
-
-/** Integers: INT by range; decimals: the smallest exact scale; otherwise F64. */
-function numChoice(values: number[]): Choice {
-  let min = Infinity;
-  let max = -Infinity;
-  let allInt = true;
-  for (const x of values) {
-    if (!Number.isSafeInteger(x) || Object.is(x, -0)) {
-      allInt = false;
-      break;
-    }
-    if (x < min) min = x;
-    if (x > max) max = x;
-  }
-  if (allInt) return { enc: Enc.INT | intWidth(min, max), param: 0 };
-  let scale = 1;
-  for (const x of values) {
-    while (scale <= L.MAX_SCALE && !exactAt(x, scale)) scale++;
-    if (scale > L.MAX_SCALE) return { enc: Enc.F64, param: 0 };
-  }
-  // A value exact at a smaller scale may round differently at this one: check them all.
-  min = Infinity;
-  max = -Infinity;
-  for (const x of values) {
-    if (!exactAt(x, scale)) return { enc: Enc.F64, param: 0 };
-    const m = Math.round(x * POW10[scale]!);
-    if (m < min) min = m;
-    if (m > max) max = m;
-  }
-  return { enc: Enc.DEC | intWidth(min, max), param: scale };
-}
-
-function exactAt(x: number, scale: number): boolean {
-  if (Object.is(x, -0)) return false;
-  const m = Math.round(x * POW10[scale]!);
-  return Number.isSafeInteger(m) && m / POW10[scale]! === x;
-}
-
-function pushVarint(t: number[], n: number): void {
-  while (n >= 0x80) {
-    t.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  t.push(n);
-}
-
-function pushChoice(t: number[], c: Choice, optional = false): void {
-  t.push(optional ? c.enc | 0x80 : c.enc);
-  if ((c.enc & 0xf0) === Enc.DEC) t.push(c.param);
-  else if (c.enc === Enc.STR_CONST) pushVarint(t, c.param);
-}
-
-type Values = (string | number | boolean | null | undefined)[];
-
-/**
- * At most this many absent optional slots per record: what merging may cost an event, and what
- * the size estimate of `append` reserves for it.
- */
-const MAX_ABSENT = 4;
-
-/**
- * Merges the exact shapes of one event name whose keys never disagree on a value category into
- * one shape with optional slots (docs/flam.md section 7), so a block has about one shape per
- * name instead of one per combination of present keys. Largest shapes go first so they set the
- * groups the others join.
- */
-function mergeShapes(open: readonly OpenShape[], records: readonly OpenRecord[]) {
-  const shapes: (OpenShape & { cat: Map<number, Cat>; minKeys: number })[] = [];
-  const byName = new Map<string, number[]>();
-  const groupOf = new Array<number>(open.length);
-  const order = open
-    .map((_, i) => i)
-    .sort((a, b) => open[b]!.records.length - open[a]!.records.length || a - b);
-  for (const i of order) {
-    const sh = open[i]!;
-    const candidates = byName.get(sh.name) ?? [];
-    let g = candidates.find((c) => {
-      const group = shapes[c]!;
-      let union = group.cat.size;
-      for (let j = 0; j < sh.keys.length; j++) {
-        const cat = group.cat.get(sh.keys[j]!);
-        if (cat === undefined) union++;
-        else if (cat !== sh.cats[j]) return false;
-      }
-      return union <= Math.min(group.minKeys, sh.keys.length) + MAX_ABSENT;
-    });
-    if (g === undefined) {
-      g = shapes.length;
-      shapes.push({
-        name: sh.name,
-        keys: [],
-        cats: [],
-        records: [],
-        cat: new Map(),
-        minKeys: sh.keys.length,
-      });
-      byName.set(sh.name, [...candidates, g]);
-    }
-    const group = shapes[g]!;
-    group.minKeys = Math.min(group.minKeys, sh.keys.length);
-    sh.keys.forEach((k, j) => group.cat.set(k, sh.cats[j]!));
-    groupOf[i] = g;
-  }
-  for (const group of shapes) {
-    group.keys = [...group.cat.keys()].sort((a, b) => a - b);
-    group.cats = group.keys.map((k) => group.cat.get(k)!);
-  }
-  const position = shapes.map((g) => new Map(g.keys.map((k, j) => [k, j])));
-  const recShape = new Array<number>(records.length);
-  const recValues = new Array<Values>(records.length);
-  records.forEach((r, ri) => {
-    const sh = open[r.shape]!;
-    const g = groupOf[r.shape]!;
-    const values: Values = new Array(shapes[g]!.keys.length).fill(undefined);
-    sh.keys.forEach((k, j) => (values[position[g]!.get(k)!] = r.values[j]));
-    shapes[g]!.records.push(ri);
-    recShape[ri] = g;
-    recValues[ri] = values;
-  });
-  return { shapes, recShape, recValues };
-}
-
-function varintSize(n: number): number {
-  let s = 1;
-  while (n >= 0x80) {
-    n >>>= 7;
-    s++;
-  }
-  return s;
 }
