@@ -29,6 +29,8 @@ export const MAX_KEYS: u32 = 65536;
 export const MAX_STRINGS: u32 = 1 << 24;
 export const MAX_SHAPES: u32 = 65536;
 export const MAX_SLOTS: u32 = 1024;
+/** Slots of all shapes together: bounds what opening a block allocates for shapes. */
+export const MAX_TOTAL_SLOTS: u32 = 262144;
 export const MAX_KEY_LENGTH: u32 = 255;
 export const MAX_STRING_LENGTH: u32 = 65535;
 export const MAX_SCALE: u32 = 15;

@@ -4,7 +4,7 @@
 // whose bytes must be zero when absent (§8).
 
 import { arenaAlloc, arenaRelease } from "./arena";
-import { BAD_SHAPE, BAD_VARINT, OK, OUT_OF_MEMORY, fail } from "./errors";
+import { BAD_SHAPE, BAD_VARINT, LIMIT, OK, OUT_OF_MEMORY, fail } from "./errors";
 import { AT_ID, AT_RECEIVED, AT_SLOT, AT_TIME, AT_VISITOR, encodingWidth } from "./encoding";
 import {
   ENC_BOOL,
@@ -16,6 +16,7 @@ import {
   FAMILY_STR,
   MAX_SCALE,
   MAX_SLOTS,
+  MAX_TOTAL_SLOTS,
   OPTIONAL,
 } from "./format";
 import {
@@ -76,6 +77,9 @@ let encByte: u8 = 0;
 let encParam: u32 = 0;
 let encWidth: u32 = 0;
 
+/** Slots of the shapes read so far in the current `readShapes`. */
+let totalSlots: u32 = 0;
+
 /**
  * Reads `count` shapes from `[p, sectionEnd)` into the shape table of the descriptor `d`; returns
  * an error code or OK. Slots and checks go above the arena top, for `buildPostings` and record
@@ -96,6 +100,7 @@ export function readShapes(
   let counts = <usize>load<u32>(d, D_POSTING_STARTS) + 4;
   cur = p;
   end = sectionEnd;
+  totalSlots = 0;
   for (let s: u32 = 0; s < count; s++) {
     let at = <u32>(cur - base);
     let c = readShape(table + <usize>s * SHAPE_SIZE, counts, keyCount, stringCount, idWidth);
@@ -142,6 +147,9 @@ function readShape(sh: usize, counts: usize, keyCount: u32, stringCount: u32, id
   cur = q;
   let slotCount = varintValue;
   if (slotCount > MAX_SLOTS) return BAD_SHAPE;
+  // §10: all shapes together, checked before anything is allocated for this one.
+  totalSlots += slotCount;
+  if (totalSlots > MAX_TOTAL_SLOTS) return LIMIT;
   // Slots, then at most slotCount + 2 checks (the id and the visitor may be STR w).
   let slots = arenaAlloc(<usize>slotCount * SLOT_SIZE + <usize>(slotCount + 2) * CHECK_SIZE);
   if (slots == 0) return OUT_OF_MEMORY;

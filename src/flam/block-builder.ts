@@ -64,6 +64,8 @@ export class BlockBuilder {
   /** First shape by hash, and the next shape of the same hash (-1 ends a chain). */
   private shapeByHash = new Map<number, number>();
   private shapeNext: number[] = [];
+  /** Slots of all exact shapes so far (MAX_TOTAL_SLOTS bounds it). */
+  private totalSlots = 0;
   private estimate = L.HEADER_SIZE;
 
   // The slots of the event being appended, reused from event to event: namespace, key, key id
@@ -197,6 +199,15 @@ export class BlockBuilder {
         `block holds the maximum of ${L.MAX_SHAPES} shapes`,
       );
     }
+    // Merged shapes never hold more slots than the exact shapes they merge, so bounding these
+    // bounds the sealed shape table (docs/flam.md section 10).
+    if (shape < 0 && this.totalSlots + n > L.MAX_TOTAL_SLOTS) {
+      throw new FlamEncodeError(
+        "FULL",
+        "block",
+        `block holds the maximum of ${L.MAX_TOTAL_SLOTS} shape slots`,
+      );
+    }
 
     // Commit.
     for (let i = 0; i < n; i++) {
@@ -244,6 +255,7 @@ export class BlockBuilder {
         cats.push(sCat[sOrder[j]!]!);
       }
       b.shapes.push({ name: event.name, nameSid: name, keys, cats, count: 0 });
+      this.totalSlots += n;
       const h = shapeHash(slots, name);
       this.shapeNext.push(this.shapeByHash.get(h) ?? -1);
       this.shapeByHash.set(h, shape);
@@ -273,6 +285,7 @@ export class BlockBuilder {
     this.strIds = new Map();
     this.shapeByHash = new Map();
     this.shapeNext = [];
+    this.totalSlots = 0;
     this.estimate = L.HEADER_SIZE;
     return bytes;
   }

@@ -239,6 +239,7 @@ class ReferenceBlock implements FullBlockReader {
       offset += encWidth(enc);
       return f;
     };
+    let totalSlots = 0;
     for (let s = 0; s < h.shapeCount; s++) {
       offset = 0;
       optional = 0;
@@ -252,6 +253,12 @@ class ReferenceBlock implements FullBlockReader {
       const slotCount = c.varint();
       if (slotCount > L.MAX_SLOTS)
         throw new FlamCorruptError("BAD_SHAPE", `${slotCount} slots exceed ${L.MAX_SLOTS}`);
+      totalSlots += slotCount;
+      if (totalSlots > L.MAX_TOTAL_SLOTS)
+        throw new FlamCorruptError(
+          "LIMIT",
+          `shapes hold more than ${L.MAX_TOTAL_SLOTS} slots together`,
+        );
       const slots = new Map<number, FieldLayout>();
       const keyIds: number[] = [];
       let last = -1;

@@ -11,6 +11,8 @@ export const MAX_KEYS = 65_536;
 export const MAX_STRINGS = 1 << 24;
 export const MAX_SHAPES = 65_536;
 export const MAX_SLOTS = 1024;
+/** Slots of all shapes of a block together: bounds what opening a block allocates for shapes. */
+export const MAX_TOTAL_SLOTS = 262_144;
 export const MAX_KEY_BYTES = 255;
 export const MAX_STRING_BYTES = 65_535;
 export const MAX_SCALE = 15;
