@@ -2,7 +2,7 @@
 // indexed in one pass each. Both must end exactly where the next section starts (§1).
 
 import { arenaAlloc, arenaAllocZeroed } from "./arena";
-import { BAD_KEY, BAD_STRING, BAD_VARINT, OK, OUT_OF_MEMORY, fail } from "./errors";
+import { BAD_KEY, BAD_STRING, BAD_VARINT, OK, failWith, failOutOfMemory } from "./errors";
 import { MAX_KEY_LENGTH, MAX_STRING_LENGTH } from "./format";
 import { hashBytes } from "./hash";
 import {
@@ -29,7 +29,7 @@ export function readKeys(d: usize, base: usize, p: usize, end: usize, count: u32
   let cap = indexCapacity(room);
   let entries = arenaAlloc(<usize>room * ENTRY_SIZE);
   let slots = arenaAllocZeroed(<usize>cap << 2);
-  if (entries == 0 || slots == 0) return oom();
+  if (entries == 0 || slots == 0) return failOutOfMemory();
   store<u32>(d, <u32>entries, D_KEY_ENTRIES);
   store<u32>(d, <u32>slots, D_KEY_SLOTS);
   store<u32>(d, cap - 1, D_KEY_MASK);
@@ -37,24 +37,24 @@ export function readKeys(d: usize, base: usize, p: usize, end: usize, count: u32
   for (let id: u32 = 0; id < count; id++) {
     let at = <u32>(p - base);
     // u8 namespace: 0 event property, 1 visitor property.
-    if (p >= end) return code(BAD_KEY, at);
+    if (p >= end) return failWith(BAD_KEY, at);
     let ns = <u32>load<u8>(p);
-    if (ns > 1) return code(BAD_KEY, at);
+    if (ns > 1) return failWith(BAD_KEY, at);
     // varint byteLength 1..255, then the UTF-8 text.
     let q = readVarint(p + 1, end);
-    if (q <= VARINT_CUT) return code(BAD_VARINT, at);
+    if (q <= VARINT_CUT) return failWith(BAD_VARINT, at);
     let len = varintValue;
-    if (len < 1 || len > MAX_KEY_LENGTH) return code(BAD_KEY, at);
-    if (<usize>len > end - q) return code(BAD_KEY, at);
-    if (!validUtf8(q, len)) return code(BAD_KEY, at);
+    if (len < 1 || len > MAX_KEY_LENGTH) return failWith(BAD_KEY, at);
+    if (<usize>len > end - q) return failWith(BAD_KEY, at);
+    if (!validUtf8(q, len)) return failWith(BAD_KEY, at);
     let lenTag = len | (ns << 16);
     setEntry(entries, id, q, lenTag);
     if (!indexInsert(slots, cap - 1, entries, id, hashBytes(q, len, ns, seed))) {
-      return code(BAD_KEY, at); // a (namespace, text) pair appears at most once
+      return failWith(BAD_KEY, at); // a (namespace, text) pair appears at most once
     }
     p = q + len;
   }
-  return p == end ? OK : code(BAD_KEY, <u32>(p - base));
+  return p == end ? OK : failWith(BAD_KEY, <u32>(p - base));
 }
 
 /**
@@ -91,7 +91,7 @@ export function readStrings(d: usize, base: usize, p: usize, end: usize, count: 
   let cap = indexCapacity(good);
   let entries = arenaAlloc(<usize>good * ENTRY_SIZE);
   let slots = arenaAllocZeroed(<usize>cap << 2);
-  if (entries == 0 || slots == 0) return oom();
+  if (entries == 0 || slots == 0) return failOutOfMemory();
   store<u32>(d, <u32>entries, D_STRING_ENTRIES);
   store<u32>(d, <u32>slots, D_STRING_SLOTS);
   store<u32>(d, cap - 1, D_STRING_MASK);
@@ -102,21 +102,12 @@ export function readStrings(d: usize, base: usize, p: usize, end: usize, count: 
     let len = varintValue;
     setEntry(entries, id, text, len);
     if (!indexInsert(slots, cap - 1, entries, id, hashBytes(text, len, 0, seed))) {
-      return code(BAD_STRING, at); // every string value lives here exactly once
+      return failWith(BAD_STRING, at); // every string value lives here exactly once
     }
     p = text + len;
   }
-  if (failure != OK) return code(failure, failureAt);
-  return p == end ? OK : code(BAD_STRING, <u32>(p - base));
+  if (failure != OK) return failWith(failure, failureAt);
+  return p == end ? OK : failWith(BAD_STRING, <u32>(p - base));
 }
 
-@inline function code(c: i32, at: u32): i32 {
-  fail(c, at);
-  return c;
-}
-
-function oom(): i32 {
-  fail(OUT_OF_MEMORY, 0);
-  return OUT_OF_MEMORY;
-}
 

@@ -4,7 +4,7 @@
 // whose bytes must be zero when absent (§8).
 
 import { arenaAlloc, arenaRelease } from "./arena";
-import { BAD_SHAPE, BAD_VARINT, LIMIT, OK, OUT_OF_MEMORY, fail } from "./errors";
+import { BAD_SHAPE, BAD_VARINT, LIMIT, OK, OUT_OF_MEMORY, failWith, failOutOfMemory } from "./errors";
 import { AT_ID, AT_RECEIVED, AT_SLOT, AT_TIME, AT_VISITOR, encodingWidth } from "./encoding";
 import {
   ENC_BOOL,
@@ -104,9 +104,9 @@ export function readShapes(
   for (let s: u32 = 0; s < count; s++) {
     let at = <u32>(cur - base);
     let c = readShape(table + <usize>s * SHAPE_SIZE, counts, keyCount, stringCount, idWidth);
-    if (c != OK) return code(c, at);
+    if (c != OK) return failWith(c, at);
   }
-  return cur == end ? OK : code(BAD_SHAPE, <u32>(cur - base));
+  return cur == end ? OK : failWith(BAD_SHAPE, <u32>(cur - base));
 }
 
 /**
@@ -329,12 +329,3 @@ function readEncoding(at: i32, stringCount: u32): i32 {
   return n + 1;
 }
 
-@inline function code(c: i32, at: u32): i32 {
-  fail(c, at);
-  return c;
-}
-
-function oom(): i32 {
-  fail(OUT_OF_MEMORY, 0);
-  return OUT_OF_MEMORY;
-}

@@ -3,7 +3,12 @@
  * id, corrects the time for the client's clock skew, flattens properties and enforces the edge's
  * limits. Pure: the receive time and the id source are passed in.
  */
-import { flattenProperties, type FlamEvent, type PropertyValue } from "../flam/index.ts";
+import {
+  flattenProperties,
+  utf8Length,
+  type FlamEvent,
+  type PropertyValue,
+} from "../flam/index.ts";
 import type { IncomingEvent } from "./formats/incoming.ts";
 import { LIMITS } from "./limits.ts";
 
@@ -13,10 +18,9 @@ export interface Rejection {
   message: string;
 }
 
-const utf8 = new TextEncoder();
-// UTF-8 length, exact when it matters: a string of at most 85 UTF-16 units is under every limit
-// below (255 bytes or more), so only longer ones are encoded.
-const bytes = (s: string) => (s.length * 3 <= 255 ? s.length : utf8.encode(s).length);
+// Counted without encoding. For a string with a lone surrogate the count is one byte short per
+// surrogate, but such strings are refused by the well-formedness checks below anyway.
+const bytes = utf8Length;
 
 /**
  * The clock-skew correction of a batch. A client stamps events and the batch's `sentAt` with its
@@ -115,7 +119,7 @@ function checkMap(map: Record<string, PropertyValue>, field: string): Rejection 
       return { code: "invalid_property", message: `${field}.${k}: key is not well-formed Unicode` };
     const text = typeof v === "string" ? v : Array.isArray(v) ? JSON.stringify(v) : undefined;
     if (text === undefined) continue;
-    if (text.length * 3 > LIMITS.valueBytes && utf8.encode(text).length > LIMITS.valueBytes) {
+    if (text.length * 3 > LIMITS.valueBytes && bytes(text) > LIMITS.valueBytes) {
       return {
         code: "value_too_long",
         message: `${field}.${k} is longer than ${LIMITS.valueBytes} bytes`,

@@ -25,4 +25,5 @@ export {
   type Scan,
 } from "./block-reader.ts";
 export { xxh32 } from "./xxh32.ts";
+export { utf8Length } from "./utf8.ts";
 export * as limits from "./limits.ts";
