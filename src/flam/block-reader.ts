@@ -88,4 +88,6 @@ export interface BlockReader {
 /** A reader that can also rebuild whole events (the TypeScript reference). */
 export interface FullBlockReader extends BlockReader {
   events(): FlamEvent[];
+  /** The event of record i (0-based, record order: the order of `events()` and scan rows). */
+  event(i: number): FlamEvent;
 }

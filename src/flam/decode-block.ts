@@ -479,34 +479,38 @@ class ReferenceBlock implements FullBlockReader {
   }
 
   events(): FlamEvent[] {
-    const out: FlamEvent[] = [];
-    for (let i = 0; i < this.eventCount; i++) {
-      const shape = this.shapes[this.recShape[i]!]!;
-      const at = this.recOffset[i]!;
-      const time = this.minTime + this.raw(shape.time, at);
-      const decoders = (shape.decoders ??= this.decoders(shape));
-      const properties = { ...decoders.properties };
-      const visitorProperties = { ...decoders.visitorProperties };
-      for (const d of decoders.slots) {
-        if (d.f.opt >= 0 && !this.present(shape, d.f, at)) continue;
-        const target = d.ns === 0 ? properties : visitorProperties;
-        if (d.key === "__proto__") define(target, d.key, this.value(d.f, at));
-        else target[d.key] = this.value(d.f, at);
-      }
-      out.push({
-        id:
-          shape.id.enc === Enc.UUID
-            ? readUuid(this.bytes, at + shape.id.offset)
-            : this.strings[this.raw(shape.id, at)]!,
-        visitor: this.strings[this.raw(shape.visitor, at)]!,
-        name: this.strings[shape.nameId]!,
-        time,
-        receivedAt: time + this.raw(shape.received, at),
-        properties,
-        visitorProperties,
-      });
-    }
+    const out: FlamEvent[] = new Array(this.eventCount);
+    for (let i = 0; i < this.eventCount; i++) out[i] = this.event(i);
     return out;
+  }
+
+  event(i: number): FlamEvent {
+    if (!(Number.isInteger(i) && i >= 0 && i < this.eventCount))
+      throw new RangeError(`record ${i} is out of range`);
+    const shape = this.shapes[this.recShape[i]!]!;
+    const at = this.recOffset[i]!;
+    const time = this.minTime + this.raw(shape.time, at);
+    const decoders = (shape.decoders ??= this.decoders(shape));
+    const properties = { ...decoders.properties };
+    const visitorProperties = { ...decoders.visitorProperties };
+    for (const d of decoders.slots) {
+      if (d.f.opt >= 0 && !this.present(shape, d.f, at)) continue;
+      const target = d.ns === 0 ? properties : visitorProperties;
+      if (d.key === "__proto__") define(target, d.key, this.value(d.f, at));
+      else target[d.key] = this.value(d.f, at);
+    }
+    return {
+      id:
+        shape.id.enc === Enc.UUID
+          ? readUuid(this.bytes, at + shape.id.offset)
+          : this.strings[this.raw(shape.id, at)]!,
+      visitor: this.strings[this.raw(shape.visitor, at)]!,
+      name: this.strings[shape.nameId]!,
+      time,
+      receivedAt: time + this.raw(shape.received, at),
+      properties,
+      visitorProperties,
+    };
   }
 
   scan(fields: readonly number[]): Scan {
