@@ -13,21 +13,27 @@ export class HttpError extends Error {
   override readonly name = "HttpError";
   readonly status: ContentfulStatusCode;
   readonly code: string;
+  /** Machine-readable fields added to the error body, e.g. a query error's JSON Pointer `path`. */
+  readonly details: Readonly<Record<string, unknown>>;
 
   constructor(
     status: ContentfulStatusCode,
     code: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: Record<string, unknown> },
   ) {
     super(message, options);
     this.status = status;
     this.code = code;
+    this.details = options?.details ?? {};
   }
 }
 
 function render(c: Context, error: HttpError): Response {
-  return c.json({ error: { code: error.code, message: error.message } }, error.status);
+  return c.json(
+    { error: { ...error.details, code: error.code, message: error.message } },
+    error.status,
+  );
 }
 
 /**

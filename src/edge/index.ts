@@ -9,6 +9,7 @@ import { debugRoutes } from "./routes/debug.ts";
 import { nativeRoutes } from "./routes/native.ts";
 import { posthogRoutes } from "./routes/posthog.ts";
 import { segmentRoutes } from "./routes/segment.ts";
+import { queryRoutes } from "./routes/query.ts";
 import { visitorRoutes } from "./routes/visitors.ts";
 import { woopraRoutes } from "./routes/woopra.ts";
 
@@ -48,6 +49,7 @@ app.route("/", segmentRoutes);
 app.route("/", woopraRoutes);
 app.route("/", posthogRoutes);
 app.route("/", visitorRoutes);
+app.route("/", queryRoutes);
 app.route("/", adminRoutes);
 app.route("/", debugRoutes);
 

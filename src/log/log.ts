@@ -174,6 +174,17 @@ export class Log {
     for (const s of tail) yield { ...s, sealed: false };
   }
 
+  /**
+   * What `read(range)` would read, without reading it: the sealed blocks' metas (their bytes stay
+   * in the store, so a reader can serve them from a cache) and the tail segments, bytes included.
+   */
+  snapshot(range?: TimeRange): { sealed: BlockMeta[]; tail: StoredBlock[] } {
+    return {
+      sealed: this.sealedMetas.filter((m) => overlaps(m, range)),
+      tail: this.segments.filter((s) => overlaps(s.meta, range)),
+    };
+  }
+
   /** Every block's meta, sealed then tail, in log order. */
   metas(): BlockMeta[] {
     return [...this.sealedMetas, ...this.segments.map((s) => s.meta)];

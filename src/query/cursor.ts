@@ -23,7 +23,7 @@ export function decodeCursor(value: unknown, from: ListQuery["from"], path: stri
   try {
     const bin = atob(value.replaceAll("-", "+").replaceAll("_", "/"));
     json = JSON.parse(
-      new TextDecoder("utf-8", { fatal: true }).decode(
+      new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(
         Uint8Array.from(bin, (ch) => ch.charCodeAt(0)),
       ),
     );

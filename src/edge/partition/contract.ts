@@ -4,6 +4,7 @@
  * Semantics in docs/partition.md.
  */
 import type { FlamEvent, PropertyValue } from "../../flam/index.ts";
+import type { Partial, Query, QueryErrorCode } from "../../query/index.ts";
 
 /**
  * What happened to one event of an ingest call, in batch order. `offset` is the event's place
@@ -45,6 +46,14 @@ export interface VisitorView {
 }
 
 /**
+ * What a query task answers: the partial, or the engine's refusal (a limit met while running).
+ * A union rather than a thrown error, because an error's class and fields do not cross RPC.
+ */
+export type TaskOutcome =
+  | { ok: true; partial: Partial }
+  | { ok: false; code: QueryErrorCode; path: string; message: string };
+
+/**
  * The partition's RPC methods.
  *
  * @example
@@ -64,6 +73,11 @@ export interface PartitionApi {
    * are lowered, negative ones count as 0).
    */
   visitor(id: string, limit?: number): Promise<VisitorView>;
+  /**
+   * Runs a validated query's task over this partition's log (sealed blocks and the open tail:
+   * everything ingested before the call) and profiles (docs/query.md).
+   */
+  query(query: Query): Promise<TaskOutcome>;
   /** Recomputes every derived table (profiles, dedup index) from the log alone. */
   rebuild(): Promise<{ events: number; visitors: number }>;
 }

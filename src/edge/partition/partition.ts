@@ -6,9 +6,12 @@ import { DurableObject } from "cloudflare:workers";
 import type { FlamEvent } from "../../flam/index.ts";
 import type { Env } from "../env.ts";
 import { rebuild } from "./catch-up.ts";
-import type { IngestOutcome, PartitionApi, VisitorView } from "./contract.ts";
+import { QueryError, runTask, type Query } from "../../query/index.ts";
+import type { IngestOutcome, PartitionApi, TaskOutcome, VisitorView } from "./contract.ts";
 import { ingest } from "./ingest.ts";
 import { openPartition, type PartitionState } from "./open-partition.ts";
+import { ResidentBlocks } from "./query-blocks.ts";
+import { partitionSource } from "./query-source.ts";
 import { visitorView } from "./visitor-view.ts";
 
 /**
@@ -21,6 +24,8 @@ import { visitorView } from "./visitor-view.ts";
 export class Partition extends DurableObject<Env> implements PartitionApi {
   private state: Promise<PartitionState> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Sealed blocks kept opened for queries (derived, bounded per isolate). */
+  private readonly resident = new ResidentBlocks();
 
   ingest(events: FlamEvent[]): Promise<IngestOutcome[]> {
     return this.serial((s) => ingest(s.source, s.derived, events));
@@ -28,6 +33,22 @@ export class Partition extends DurableObject<Env> implements PartitionApi {
 
   visitor(id: string, limit?: number): Promise<VisitorView> {
     return this.serial((s) => visitorView(s.source, s.derived.profiles, id, limit));
+  }
+
+  query(query: Query): Promise<TaskOutcome> {
+    // Serial with ingest: a query sees every event whose ingest answered before it, and never a
+    // half-applied batch.
+    return this.serial(async (s) => {
+      const source = partitionSource(s, this.resident);
+      try {
+        return { ok: true, partial: await runTask(query, source) };
+      } catch (error) {
+        if (!(error instanceof QueryError)) throw error;
+        return { ok: false, code: error.code, path: error.path, message: error.message };
+      } finally {
+        source.done();
+      }
+    });
   }
 
   rebuild(): Promise<{ events: number; visitors: number }> {
