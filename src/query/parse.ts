@@ -81,16 +81,24 @@ export function parseQuery(input: unknown): Query {
     only(q, "", ["from", "select", "where", "groupBy", "time", "orderBy", "limit"]);
     const groupBy = q.groupBy === undefined ? [] : parseGroupBy(q.groupBy);
     const select = parseSelect(q.select);
-    const columns = [...groupBy.map((g) => g.column), ...select.map((s) => s.column)];
+    // The second holder of a name is the one at fault: point at it.
+    const selectItems = q.select as Json[];
+    const columns: [string, string][] = [
+      ...groupBy.map((g, i): [string, string] => [g.column, `/groupBy/${i}`]),
+      ...select.map((s, i): [string, string] => [
+        s.column,
+        selectItems[i]!.as !== undefined ? `/select/${i}/as` : `/select/${i}`,
+      ]),
+    ];
     const seen = new Set<string>();
-    columns.forEach((c) => {
+    for (const [c, path] of columns) {
       if (seen.has(c))
         throw invalid(
-          "",
-          `two result columns are named ${JSON.stringify(c)}: rename one with "as"`,
+          path,
+          `another result column is named ${JSON.stringify(c)}: rename one with "as"`,
         );
       seen.add(c);
-    });
+    }
     const query: Query = {
       from,
       select,

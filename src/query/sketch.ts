@@ -135,7 +135,8 @@ export class Percentile {
   /** The nearest-rank percentile: the value at rank ceil(p * n), the smallest for rank 0. */
   quantile(p: number): number | null {
     if (this.n === 0) return null;
-    const rank = Math.max(1, Math.ceil(p * this.n));
+    // p * n in decimal, not binary: 0.7 * 10 is rank 7, though the float product is 7.000000000000001.
+    const rank = Math.max(1, Math.ceil(Number((p * this.n).toPrecision(12))));
     if (this.values !== null) {
       const sorted = Float64Array.from(this.values).sort();
       return sorted[rank - 1]!;

@@ -14,9 +14,17 @@ function post(path: string, body: unknown, key: string) {
   });
 }
 
+interface Answer {
+  columns: string[];
+  rows: unknown[][];
+  next?: string;
+  stats: { partitions: number; eventsScanned: number };
+  error: { code: string; path: string };
+}
+
 async function query(q: unknown, key = READ) {
   const res = await post("/v1/query", q, key);
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as Answer };
 }
 
 /** 60 events of 12 visitors over 3 days; purchases carry a price. */
@@ -136,7 +144,7 @@ describe("POST /v1/query", () => {
       "b-v11",
       "b-v2",
     ]);
-    expect(page1.body.rows[0][3]).toBe(5);
+    expect(page1.body.rows[0]![3]).toBe(5);
     const page2 = await query({
       from: "visitors",
       where: { field: "tag", op: "eq", value: "b" },
