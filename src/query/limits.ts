@@ -16,5 +16,12 @@ export const DEFAULT_PAGE = 100;
 export const MAX_PAGE = 1000;
 /** Groups one query may build (per partition and after merging). */
 export const MAX_GROUPS = 100_000;
+/**
+ * Groups of a query with a percentile or a distinct count of a field other than `visitor`: each
+ * such group holds up to EXACT_VALUES values or a 16 KiB sketch, so fewer groups fit.
+ */
+export const MAX_SKETCH_GROUPS = 10_000;
+/** Events one partition task may scan; past it the query is refused as too costly. */
+export const MAX_TASK_EVENTS = 100_000_000;
 /** Values a distinct count or percentile keeps exactly per group before switching to a sketch. */
 export const EXACT_VALUES = 10_000;

@@ -5,7 +5,7 @@
  * rows for aggregates.
  */
 import { QueryError } from "./errors.ts";
-import { MAX_GROUPS } from "./limits.ts";
+import { MAX_GROUPS, MAX_SKETCH_GROUPS } from "./limits.ts";
 import type { Aggregate, EventsQuery, Scalar } from "./query.ts";
 import { Distinct, Percentile, type DistinctPartial, type PercentilePartial } from "./sketch.ts";
 
@@ -85,20 +85,25 @@ export interface Group {
 export class GroupTable {
   readonly groups = new Map<string, Group>();
   private readonly select: readonly Aggregate[];
+  private readonly most: number;
 
   constructor(query: EventsQuery) {
     this.select = query.select;
+    const sketches = query.select.some(
+      (s) => s.fn === "percentile" || (s.fn === "countDistinct" && s.field !== "visitor"),
+    );
+    this.most = sketches ? MAX_SKETCH_GROUPS : MAX_GROUPS;
   }
 
   get(key: Scalar[]): Group {
     const k = JSON.stringify(key);
     let g = this.groups.get(k);
     if (g === undefined) {
-      if (this.groups.size >= MAX_GROUPS)
+      if (this.groups.size >= this.most)
         throw new QueryError(
           "too_many_groups",
           "/groupBy",
-          `the query builds more than ${MAX_GROUPS} groups: filter more, or group by fewer or coarser keys`,
+          `the query builds more than ${this.most} groups${this.most === MAX_SKETCH_GROUPS ? " (the limit with percentiles or distinct counts of fields other than visitor)" : ""}: filter more, or group by fewer or coarser keys`,
         );
       g = { key, count: 0, accs: this.select.map(newAcc) };
       this.groups.set(k, g);

@@ -21,6 +21,7 @@ import {
   type ValueColumn,
 } from "./columns.ts";
 import { QueryError } from "./errors.ts";
+import { MAX_TASK_EVENTS } from "./limits.ts";
 import { canMatch, evalFilter, filterFields } from "./filter.ts";
 import {
   emptyStats,
@@ -114,6 +115,12 @@ function admit(r: BlockReader, time: TimeRange, where: Filter | undefined, stats
   }
   stats.blocksScanned++;
   stats.eventsScanned += r.eventCount;
+  if (stats.eventsScanned > MAX_TASK_EVENTS)
+    throw new QueryError(
+      "query_too_costly",
+      "/time",
+      `a partition would scan more than ${MAX_TASK_EVENTS} events: narrow the time range or the filter`,
+    );
   return true;
 }
 

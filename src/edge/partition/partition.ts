@@ -39,14 +39,11 @@ export class Partition extends DurableObject<Env> implements PartitionApi {
     // Serial with ingest: a query sees every event whose ingest answered before it, and never a
     // half-applied batch.
     return this.serial(async (s) => {
-      const source = partitionSource(s, this.resident);
       try {
-        return { ok: true, partial: await runTask(query, source) };
+        return { ok: true, partial: await runTask(query, partitionSource(s, this.resident)) };
       } catch (error) {
         if (!(error instanceof QueryError)) throw error;
         return { ok: false, code: error.code, path: error.path, message: error.message };
-      } finally {
-        source.done();
       }
     });
   }

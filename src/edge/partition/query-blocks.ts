@@ -1,5 +1,5 @@
 /**
- * Sealed blocks kept opened in WASM memory between queries, so a query scans instead of reading
+ * Blocks kept opened in WASM memory between queries, so a query scans instead of reading
  * SQLite and validating every block again. Derived data: dropped whole whenever the isolate's
  * budget is passed, and reopened from the log on the next query (docs/query.md, "How it runs").
  *
@@ -23,35 +23,56 @@ interface Resident {
 }
 
 /**
- * One partition's opened sealed blocks.
+ * One partition's opened blocks: sealed blocks, and tail segments (immutable until sealed, and
+ * small and many when batches are small, so opening them per query would dominate).
  *
  * @example
  * const resident = new ResidentBlocks();
- * const block = await resident.get(meta.first, () => store.readBlock(meta.first));
+ * const block = await resident.get(`s${meta.first}`, () => store.readBlock(meta.first));
  */
 export class ResidentBlocks {
   private flam: FlamWasm | null = null;
-  private readonly blocks = new Map<number, Resident>();
+  /** By `s<first>` (sealed block) or `t<first>` (tail segment): a block and a segment can share a first offset. */
+  private readonly blocks = new Map<string, Resident>();
+  /** Bytes of forgotten blocks still in the arena. */
+  private stale = 0;
   /** Bytes held: each block twice (the WASM copy and the JS bytes kept for event decoding). */
   held = 0;
   used = 0;
 
-  async get(first: number, load: () => Promise<Uint8Array | undefined>): Promise<Resident> {
+  async get(
+    key: string,
+    load: () => Promise<Uint8Array | undefined> | Uint8Array,
+  ): Promise<Resident> {
     this.used = ++clock;
-    const hit = this.blocks.get(first);
+    const hit = this.blocks.get(key);
     if (hit !== undefined) return hit;
     const bytes = await load();
-    if (bytes === undefined) throw new Error(`log store lost sealed block ${first}`);
+    if (bytes === undefined) throw new Error(`log store lost block ${key}`);
     // The await let other calls run; another query of this partition may have opened it.
-    const again = this.blocks.get(first);
+    const again = this.blocks.get(key);
     if (again !== undefined) return again;
     makeRoom(2 * bytes.length, this);
     this.flam ??= FlamWasm.fromModule(flamModule);
     const resident = { reader: this.flam.open(bytes), bytes };
-    this.blocks.set(first, resident);
+    this.blocks.set(key, resident);
     this.held += 2 * bytes.length;
     caches.add(this);
     return resident;
+  }
+
+  /**
+   * Forgets blocks not in `live` (tail segments that were sealed since). Their arena memory is
+   * only freed by a clear, so once the forgotten bytes pass half of what is held, everything is
+   * dropped and the live blocks are reopened on demand.
+   */
+  keepOnly(live: ReadonlySet<string>): void {
+    for (const [key, r] of this.blocks) {
+      if (live.has(key)) continue;
+      this.blocks.delete(key);
+      this.stale += 2 * r.bytes.length;
+    }
+    if (this.stale > this.held / 2) this.clear();
   }
 
   /** The full (event-decoding) reader of a resident block, made on first use. */
@@ -65,6 +86,7 @@ export class ResidentBlocks {
     this.blocks.clear();
     this.flam = null;
     this.held = 0;
+    this.stale = 0;
     caches.delete(this);
   }
 }
