@@ -10,6 +10,7 @@ import { QueryError, runTask, type Query } from "../../query/index.ts";
 import type { IngestOutcome, PartitionApi, TaskOutcome, VisitorView } from "./contract.ts";
 import { ingest } from "./ingest.ts";
 import { openPartition, type PartitionState } from "./open-partition.ts";
+import { Outbox } from "./outbox.ts";
 import { ResidentBlocks } from "./query-blocks.ts";
 import { partitionSource } from "./query-source.ts";
 import { visitorView } from "./visitor-view.ts";
@@ -26,6 +27,14 @@ export class Partition extends DurableObject<Env> implements PartitionApi {
   private queue: Promise<unknown> = Promise.resolve();
   /** Sealed blocks kept opened for queries (derived, bounded per isolate). */
   private readonly resident = new ResidentBlocks();
+  /** Webhook deliveries, sent by `alarm()` outside the call queue so receivers never slow ingest. */
+  readonly outbox = new Outbox(this.ctx.storage);
+
+  /** Delivers due webhooks, then sets the alarm for the next one. */
+  async alarm(): Promise<void> {
+    await this.outbox.deliverDue(Date.now());
+    await this.outbox.schedule();
+  }
 
   ingest(events: FlamEvent[]): Promise<IngestOutcome[]> {
     return this.serial((s) => ingest(s.source, s.derived, events));

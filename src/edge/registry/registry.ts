@@ -6,6 +6,15 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.ts";
 import {
+  bumpSet,
+  DEFINITION_TABLES,
+  newDefinitionId,
+  readSet,
+  type DefinitionKind,
+  type DefinitionSet,
+  type StoredDefinition,
+} from "./definitions.ts";
+import {
   checkPartitions,
   evenPartitions,
   newKey,
@@ -71,6 +80,92 @@ export class Registry extends DurableObject<Env> {
     this.sql.exec(
       `CREATE TABLE IF NOT EXISTS domains (domain TEXT PRIMARY KEY, project TEXT NOT NULL)`,
     );
+    for (const ddl of DEFINITION_TABLES) this.sql.exec(ddl);
+  }
+
+  /** The project's segment and trigger definitions, with the set version. */
+  definitionSet(project: string): DefinitionSet {
+    return readSet(this.sql, project);
+  }
+
+  /**
+   * Creates (`id` null) or replaces a definition, bumping its version and the project's set
+   * version in one transaction. `spec` was validated by the edge. Names are unique per kind.
+   */
+  putDefinition(
+    project: string,
+    kind: DefinitionKind,
+    id: string | null,
+    name: string,
+    spec: Record<string, unknown>,
+  ): { definition: StoredDefinition; set: DefinitionSet } | RegistryFailure {
+    return attempt(() => {
+      const clash = this.sql
+        .exec<{ id: string }>(
+          "SELECT id FROM definitions WHERE project = ? AND kind = ? AND name = ?",
+          project,
+          kind,
+          name,
+        )
+        .toArray()[0];
+      if (clash !== undefined && clash.id !== id)
+        throw new RegistryError(
+          "exists",
+          `a ${kind} named ${JSON.stringify(name)} exists (${clash.id})`,
+        );
+      let version = 1;
+      if (id !== null) {
+        const old = this.sql
+          .exec<{ version: number }>(
+            "SELECT version FROM definitions WHERE project = ? AND kind = ? AND id = ?",
+            project,
+            kind,
+            id,
+          )
+          .toArray()[0];
+        if (old === undefined) throw new RegistryError("not_found", `no ${kind} ${id}`);
+        version = old.version + 1;
+      }
+      const defId = id ?? newDefinitionId(kind);
+      const now = Date.now();
+      this.ctx.storage.transactionSync(() => {
+        this.sql.exec(
+          `INSERT OR REPLACE INTO definitions (project, kind, id, version, name, spec, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          project,
+          kind,
+          defId,
+          version,
+          name,
+          JSON.stringify(spec),
+          now,
+        );
+        bumpSet(this.sql, project);
+      });
+      const definition = { kind, id: defId, version, name, spec, updatedAt: now };
+      return { definition, set: readSet(this.sql, project) };
+    });
+  }
+
+  /** Deletes a definition and bumps the set version. */
+  deleteDefinition(
+    project: string,
+    kind: DefinitionKind,
+    id: string,
+  ): { set: DefinitionSet } | RegistryFailure {
+    return attempt(() => {
+      this.ctx.storage.transactionSync(() => {
+        const gone = this.sql.exec(
+          "DELETE FROM definitions WHERE project = ? AND kind = ? AND id = ?",
+          project,
+          kind,
+          id,
+        ).rowsWritten;
+        if (gone === 0) throw new RegistryError("not_found", `no ${kind} ${id}`);
+        bumpSet(this.sql, project);
+      });
+      return { set: readSet(this.sql, project) };
+    });
   }
 
   /** Creates a project with fresh keys (or the given ones). */
