@@ -5,8 +5,12 @@ import { openBlock, type FlamEvent } from "../../src/flam/index.ts";
 import type { Partition } from "../../src/edge/partition/partition.ts";
 import { openPartition } from "../../src/edge/partition/open-partition.ts";
 import { ingest } from "../../src/edge/partition/ingest.ts";
+import { PROFILE_FLUSH_EVENTS } from "../../src/edge/partition/derived-state.ts";
+import { SqliteLogStore } from "../../src/edge/partition/sqlite-log-store.ts";
+import { Log } from "../../src/log/index.ts";
 import type { Env } from "../../src/edge/env.ts";
 import type { VisitorProfile } from "../../src/edge/partition/contract.ts";
+import { idHash } from "../../src/edge/partition/id-hash.ts";
 
 // The Worker's bindings (the test pool types `env` as the empty `Cloudflare.Env`).
 const env = bindings as Env;
@@ -155,6 +159,28 @@ describe("a partition", () => {
     });
   });
 
+  it("writes profile rows behind the log and replays the unwritten ones after an eviction", async () => {
+    const stub = partition();
+    const stored = () =>
+      runInDurableObject(stub, (_, state) =>
+        state.storage.sql
+          .exec<{ n: number; through: number }>(
+            "SELECT (SELECT count(*) FROM profiles) AS n, profiles_through AS through FROM derived_state",
+          )
+          .one(),
+      );
+    await stub.ingest(events(500, "behind", 0, 20));
+    expect(await stored()).toEqual({ n: 0, through: 0 });
+    // The first batch to reach PROFILE_FLUSH_EVENTS writes the rows; the next ones stay staged.
+    const written = Math.ceil(PROFILE_FLUSH_EVENTS / 500) * 500;
+    for (let i = 500; i < written + 1000; i += 500) await stub.ingest(events(500, "behind", i, 20));
+    expect(await stored()).toEqual({ n: 20, through: written });
+    const before = await profiles(stub, 20);
+    expect(before[3]?.eventCount).toBe((written + 1000) / 20);
+    await evictDurableObject(stub);
+    expect(await profiles(stub, 20)).toEqual(before);
+  });
+
   it("catches the derived state up from the log after a crash between the two writes", async () => {
     const stub = partition();
     await stub.ingest(events(3, "crash"));
@@ -200,6 +226,46 @@ describe("a partition", () => {
         { status: "duplicate", offset: 4 },
       ]);
     });
+  });
+
+  it("answers a hash collision in the dedup window as a new event, not a duplicate", async () => {
+    const stub = partition();
+    await stub.ingest(events(3, "collide"));
+    await runInDurableObject(stub, async (_, state) => {
+      // Offset 2 (which holds collide-2) now carries the hash of an id never stored.
+      state.storage.sql.exec(
+        "UPDATE dedup_hashes SET hash = ? WHERE log_offset = 2",
+        idHash("collide-9"),
+      );
+    });
+    expect(await stub.ingest(events(1, "collide", 9))).toEqual([{ status: "accepted", offset: 3 }]);
+    expect(await stub.ingest([...events(2, "collide"), ...events(1, "collide", 9)])).toEqual([
+      { status: "duplicate", offset: 0 },
+      { status: "duplicate", offset: 1 },
+      { status: "duplicate", offset: 3 },
+    ]);
+  });
+
+  it("keeps the dedup window of a partition whose ids were stored as text (schema 1)", async () => {
+    const stub = partition();
+    await runInDurableObject(stub, async (_, state) => {
+      // What the code of dedup schema 1 left: log rows, text dedup rows, derived state level.
+      const log = await Log.open(new SqliteLogStore(state.storage));
+      await log.append(events(3, "legacy"));
+      const { sql } = state.storage;
+      sql.exec("INSERT INTO schema_versions VALUES ('dedup', 1), ('derived', 1)");
+      sql.exec("CREATE TABLE dedup_ids (log_offset INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE)");
+      sql.exec("CREATE TABLE derived_state (id INTEGER PRIMARY KEY, through INTEGER NOT NULL)");
+      sql.exec("INSERT INTO derived_state VALUES (0, 3)");
+      for (let i = 0; i < 3; i++)
+        sql.exec("INSERT INTO dedup_ids (log_offset, id) VALUES (?, ?)", i, `legacy-${i}`);
+    });
+    expect(await stub.ingest(events(4, "legacy"))).toEqual([
+      { status: "duplicate", offset: 0 },
+      { status: "duplicate", offset: 1 },
+      { status: "duplicate", offset: 2 },
+      { status: "accepted", offset: 3 },
+    ]);
   });
 
   it(

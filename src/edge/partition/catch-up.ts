@@ -51,5 +51,6 @@ export function rebuild(
 ): { events: number; visitors: number } {
   derived.clear();
   const events = catchUp(source, derived);
+  derived.flush();
   return { events, visitors: derived.profiles.count() };
 }

@@ -4,11 +4,17 @@
  *
  * The window is a count of log offsets, not an age: an id is remembered while fewer than
  * `window` events (default 1,000,000) have been appended after it. A count bounds the table
- * (about 60-100 bytes a row with its index, so about 100 MB at the default, whatever the
- * traffic), does not depend on clocks, and is a function of the log alone, so a rebuild yields
- * the same window. The cost: on a partition taking 1,000 events/s, a retry more than about
- * 17 minutes late is stored again.
+ * (about 30 bytes a row with its index, so about 30 MB at the default, whatever the traffic),
+ * does not depend on clocks, and is a function of the log alone, so a rebuild yields the same
+ * window. The cost: on a partition taking 1,000 events/s, a retry more than about 17 minutes
+ * late is stored again.
+ *
+ * Rows hold a 52-bit hash of the id (id-hash.ts), not the id: an integer index is a fraction of
+ * the size of a text one, which is what a batch of 500 random ids pays for in touched pages. A
+ * hash match is confirmed against the id the log holds at that offset, so a collision never
+ * answers `duplicate` for a new event.
  */
+import { idHash } from "./id-hash.ts";
 import { migrate, type Migration } from "./schema.ts";
 import { jsonChunks } from "./sql-json.ts";
 
@@ -20,6 +26,20 @@ const MIGRATIONS: readonly Migration[] = [
     // Keyed by offset so trimming the window deletes a range at the start of the table.
     `CREATE TABLE dedup_ids (log_offset INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE)`,
   ],
+  [
+    `CREATE TABLE dedup_hashes (log_offset INTEGER PRIMARY KEY, hash INTEGER NOT NULL)`,
+    `CREATE INDEX dedup_hashes_by_hash ON dedup_hashes (hash)`,
+    (sql) => {
+      const rows = sql.exec<{ log_offset: number; id: string }>(
+        "SELECT log_offset, id FROM dedup_ids",
+      );
+      insertHashes(
+        sql,
+        [...rows].map((r) => [r.log_offset, idHash(r.id)]),
+      );
+    },
+    `DROP TABLE dedup_ids`,
+  ],
 ];
 
 /** One stored event: its id and log offset. */
@@ -28,10 +48,13 @@ export interface DedupEntry {
   offset: number;
 }
 
+/** The ids the log holds at these offsets (offsets it does not hold are absent). */
+export type StoredIds = (offsets: readonly number[]) => Map<number, string>;
+
 /**
  * @example
  * const dedup = new DedupIndex(ctx.storage);
- * dedup.find(["e-1", "e-2"], log.nextOffset) // Map { "e-1" => 0 } when e-1 is stored at offset 0
+ * dedup.find(["e-1", "e-2"], log.nextOffset, idsInLog) // Map { "e-1" => 0 } when e-1 is at offset 0
  */
 export class DedupIndex {
   private readonly sql: SqlStorage;
@@ -43,39 +66,63 @@ export class DedupIndex {
     migrate(storage, "dedup", MIGRATIONS);
   }
 
-  /** The ids among `ids` stored within the window of a log whose next offset is `next`. */
-  find(ids: readonly string[], next: number): Map<string, number> {
+  /**
+   * The ids among `ids` stored within the window of a log whose next offset is `next`, each with
+   * its offset. `stored` reads the ids the log holds at the offsets whose hash matched: only
+   * retries and (about one in 2^32 lookups at a full window) collisions reach it.
+   */
+  find(ids: readonly string[], next: number, stored: StoredIds): Map<string, number> {
     const found = new Map<string, number>();
-    for (const chunk of jsonChunks(ids)) {
-      const rows = this.sql.exec<{ id: string; log_offset: number }>(
-        `SELECT d.id, d.log_offset FROM json_each(?) AS j JOIN dedup_ids AS d ON d.id = j.value
-         WHERE d.log_offset >= ?`,
+    const byHash = new Map<number, string[]>();
+    for (const id of ids) {
+      const h = idHash(id);
+      const same = byHash.get(h);
+      if (same === undefined) byHash.set(h, [id]);
+      else same.push(id);
+    }
+    const candidates: [hash: number, offset: number][] = [];
+    for (const chunk of jsonChunks([...byHash.keys()]))
+      for (const row of this.sql.exec<{ hash: number; log_offset: number }>(
+        `SELECT d.hash, d.log_offset FROM json_each(?) AS j JOIN dedup_hashes AS d
+           ON d.hash = j.value WHERE d.log_offset >= ?`,
         chunk,
         next - this.window,
-      );
-      for (const row of rows) found.set(row.id, row.log_offset);
+      ))
+        candidates.push([row.hash, row.log_offset]);
+    if (candidates.length === 0) return found;
+    const inLog = stored(candidates.map(([, offset]) => offset));
+    for (const [hash, offset] of candidates) {
+      const id = inLog.get(offset);
+      if (id !== undefined && byHash.get(hash)!.includes(id) && !(found.get(id)! > offset))
+        found.set(id, offset);
     }
     return found;
   }
 
   /**
    * Remembers entries (those already outside the window are skipped) and forgets ids that fell
-   * out of it. An id stored again (only possible after it left the window) moves to its new offset.
+   * out of it. An id stored again (only possible after it left the window) gets a second row.
    */
   add(entries: readonly DedupEntry[], next: number): void {
     const floor = next - this.window;
-    const rows = entries.filter((e) => e.offset >= floor).map((e) => [e.offset, e.id]);
-    for (const chunk of jsonChunks(rows))
-      this.sql.exec(
-        `INSERT OR REPLACE INTO dedup_ids (log_offset, id)
-         SELECT value ->> 0, value ->> 1 FROM json_each(?)`,
-        chunk,
-      );
-    this.sql.exec("DELETE FROM dedup_ids WHERE log_offset < ?", floor);
+    const rows: [number, number][] = [];
+    for (const e of entries) if (e.offset >= floor) rows.push([e.offset, idHash(e.id)]);
+    insertHashes(this.sql, rows);
+    this.sql.exec("DELETE FROM dedup_hashes WHERE log_offset < ?", floor);
   }
 
   /** Forgets every id (before a rebuild). */
   clear(): void {
-    this.sql.exec("DELETE FROM dedup_ids");
+    this.sql.exec("DELETE FROM dedup_hashes");
   }
+}
+
+/** Inserts `[offset, hash]` rows, one statement per JSON chunk. */
+function insertHashes(sql: SqlStorage, rows: readonly (readonly [number, number])[]): void {
+  for (const chunk of jsonChunks(rows))
+    sql.exec(
+      `INSERT OR REPLACE INTO dedup_hashes (log_offset, hash)
+       SELECT value ->> 0, value ->> 1 FROM json_each(?)`,
+      chunk,
+    );
 }

@@ -8,6 +8,7 @@ import type { Rejected } from "../../log/index.ts";
 import { catchUp, type LogSource } from "./catch-up.ts";
 import type { IngestOutcome } from "./contract.ts";
 import type { DerivedState, LoggedEvent } from "./derived-state.ts";
+import { storedIds } from "./stored-ids.ts";
 
 /**
  * Stores the events not stored before, in the order given, and answers each.
@@ -31,7 +32,7 @@ export async function ingest(
   catchUp(source, derived);
   const outcomes: IngestOutcome[] = new Array(events.length);
   const ids = events.map((e) => e.id).filter((id) => typeof id === "string");
-  const stored = derived.dedup.find(ids, log.nextOffset);
+  const stored = derived.dedup.find(ids, log.nextOffset, (offsets) => storedIds(source, offsets));
   const fresh: FlamEvent[] = [];
   const freshAt: number[] = [];
   const firstCopy = new Map<unknown, number>();

@@ -3,9 +3,14 @@
  * profile.ts plus the offsets of the visitor's newest events (the index `visitor()` reads).
  * Derived state: a rebuild recomputes every row from the log.
  *
- * The cache holds committed rows only: `save` stages what it wrote, and the caller moves it into
- * the cache with `commit()` once the transaction holding the write has succeeded (or drops it
- * with `discard()`), so a rolled-back write never lingers in memory.
+ * Rows are written behind: `stage` keeps changed profiles in memory (where `load` sees them at
+ * once), and `write` stores them all in one statement when the derived state flushes, every few
+ * thousand events (derived-state.ts); a visitor active in many batches costs one row write, not
+ * one per batch. Staged profiles lost with the object are recomputed from the log.
+ *
+ * The cache holds stored rows only: `write` notes what it wrote, and the caller moves it into
+ * the cache with `written()` once the transaction holding the write has succeeded; a rolled-back
+ * write leaves the profiles staged, to be written again.
  */
 import type { PropertyValue } from "../../flam/index.ts";
 import { ByteLru } from "./byte-lru.ts";
@@ -61,7 +66,10 @@ type Row = {
 export class ProfileStore {
   private readonly sql: SqlStorage;
   private readonly cache = new ByteLru<string, StoredProfile>(PROFILE_CACHE_CHARS);
-  private staged: [StoredProfile, number][] = [];
+  /** Profiles changed since the last write, by visitor: newer than their rows. */
+  private staged = new Map<string, StoredProfile>();
+  /** What the last `write` stored, with its cache weight, until `written()`. */
+  private writing: [StoredProfile, number][] = [];
 
   constructor(storage: DurableObjectStorage) {
     this.sql = storage.sql;
@@ -73,7 +81,7 @@ export class ProfileStore {
     const out = new Map<string, StoredProfile>();
     const missing: string[] = [];
     for (const v of visitors) {
-      const cached = this.cache.get(v);
+      const cached = this.staged.get(v) ?? this.cache.get(v);
       if (cached === undefined) missing.push(v);
       else out.set(v, cached);
     }
@@ -89,10 +97,21 @@ export class ProfileStore {
     return out;
   }
 
-  /** Inserts or replaces profiles, and stages them for the cache (see `commit`). */
-  save(profiles: Iterable<StoredProfile>): void {
+  /** Holds changed profiles in memory until the next `write`; `load` returns them from now on. */
+  stage(profiles: Iterable<StoredProfile>): void {
+    for (const stored of profiles) this.staged.set(stored.profile.visitor, stored);
+  }
+
+  /** Number of profiles staged and not yet written. */
+  get pending(): number {
+    return this.staged.size;
+  }
+
+  /** Inserts or replaces the rows of every staged profile (see `written`). */
+  write(): void {
     const rows: (string | number)[][] = [];
-    for (const stored of profiles) {
+    this.writing = [];
+    for (const stored of this.staged.values()) {
       const { profile: p, recent } = stored;
       const row = {
         visitor: p.visitor,
@@ -109,7 +128,7 @@ export class ProfileStore {
         row.counts,
         row.recent,
       ]);
-      this.staged.push([stored, sizeOf(row)]);
+      this.writing.push([stored, sizeOf(row)]);
     }
     // `->>` on a JSON string yields the SQL text itself: the stored JSON is exactly ours.
     for (const chunk of jsonChunks(rows))
@@ -123,19 +142,18 @@ export class ProfileStore {
       );
   }
 
-  /** The transaction holding the last `save`s committed: cache what they wrote. */
-  commit(): void {
-    for (const [stored, size] of this.staged) this.cache.set(stored.profile.visitor, stored, size);
-    this.staged = [];
+  /** The transaction holding the last `write` committed: its profiles move to the cache. */
+  written(): void {
+    for (const [stored, size] of this.writing) {
+      const visitor = stored.profile.visitor;
+      this.cache.set(visitor, stored, size);
+      // A profile staged again after the write stays staged.
+      if (this.staged.get(visitor) === stored) this.staged.delete(visitor);
+    }
+    this.writing = [];
   }
 
-  /** The transaction holding the last `save`s failed: forget them (the cache holds older rows). */
-  discard(): void {
-    for (const [stored] of this.staged) this.cache.delete(stored.profile.visitor);
-    this.staged = [];
-  }
-
-  /** Number of visitors with a profile. */
+  /** Number of visitors with a stored profile (staged ones are counted once written). */
   count(): number {
     return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM profiles").one().n;
   }
@@ -144,7 +162,8 @@ export class ProfileStore {
   clear(): void {
     this.sql.exec("DELETE FROM profiles");
     this.cache.clear();
-    this.staged = [];
+    this.staged.clear();
+    this.writing = [];
   }
 }
 

@@ -7,9 +7,10 @@
 
 /**
  * One migration: the statements that take a component from version `i` to `i + 1`, where `i`
- * is the step's index. Steps are never edited once released; a change is a new step.
+ * is the step's index. Steps are never edited once released; a change is a new step. A function
+ * statement runs inside the same transaction, for conversions SQL cannot express alone.
  */
-export type Migration = readonly string[];
+export type Migration = readonly (string | ((sql: SqlStorage) => void))[];
 
 /**
  * Brings `component` to the last version of `steps`, all pending steps in one transaction.
@@ -41,7 +42,10 @@ export function migrate(
         `schema of ${component} is at version ${version}, newer than this code (${steps.length})`,
       );
     if (version === steps.length) return;
-    for (const step of steps.slice(version)) for (const statement of step) sql.exec(statement);
+    for (const step of steps.slice(version))
+      for (const statement of step)
+        if (typeof statement === "string") sql.exec(statement);
+        else statement(sql);
     sql.exec(
       "INSERT OR REPLACE INTO schema_versions (component, version) VALUES (?, ?)",
       component,
