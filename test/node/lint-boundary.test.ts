@@ -26,6 +26,11 @@ describe("the core boundary lint rule", () => {
     ],
     ["src/flam/leak.ts", 'import { app } from "../edge/index.ts";\nexport const a = app;\n'],
     ["src/flam/deep/leak.ts", 'import { c } from "../../client/sync.ts";\nexport const x = c;\n'],
+    [
+      "src/triggers/leak.ts",
+      'import { applyEvent } from "../edge/partition/profile.ts";\nexport const a = applyEvent;\n',
+    ],
+    ["src/triggers/leak.ts", 'import { Hono } from "hono";\nexport const app = new Hono();\n'],
   ])("reports a platform import in %s", async (filePath, code) => {
     expect(await ruleIds(code, filePath)).toContain("no-restricted-imports");
   });
