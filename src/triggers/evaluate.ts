@@ -65,6 +65,8 @@ interface Def {
   initial: Slot[];
   visitors: VisitorLeaf[];
   runs: boolean;
+  /** The step that last changed this definition's state (a per-step mark, never stored). */
+  touched: number;
   trigger?: {
     name: string;
     where: EventPredicate | undefined;
@@ -102,6 +104,8 @@ export function createEvaluator(defs: {
   const everyEvent: Def[] = [];
   /** Triggers with `oncePer: "visit"`: every event may start a new visit. */
   const visits: Def[] = [];
+  const triggers: Def[] = [];
+  let steps = 0;
 
   const add = (def: Def, updates: Map<string, Update[]>): void => {
     if (byId.has(def.id) || def.id === "__proto__")
@@ -114,13 +118,14 @@ export function createEvaluator(defs: {
   };
   for (const s of defs.segments) {
     const c = compileConstraint(s.definition);
-    add({ id: s.id, version: s.version, ...c }, c.updates);
+    add({ id: s.id, version: s.version, touched: 0, ...c }, c.updates);
   }
   for (const t of defs.triggers) {
     const c = compileConstraint(t.segment);
     const def: Def = {
       id: t.id,
       version: t.version,
+      touched: 0,
       ...c,
       trigger: {
         name: t.name,
@@ -130,6 +135,7 @@ export function createEvaluator(defs: {
       },
     };
     add(def, c.updates);
+    triggers.push(def);
     push(byWhen, t.when.event, def);
     if ("oncePer" in t.frequency && t.frequency.oncePer === "visit") visits.push(def);
   }
@@ -145,22 +151,22 @@ export function createEvaluator(defs: {
     if (event.name.charCodeAt(0) === 36 /* $ */) return { state: st, fired: NONE };
     const t = event.time;
 
-    // 1. Whether each candidate trigger's segment held before this event.
+    // 1. Arming: a candidate that acted before is armed again if its segment no longer holds
+    // at this event's time (a window may have emptied since the last event).
     const candidates = byWhen.get(event.name);
     let tested: Def[] | undefined;
-    let before: boolean[] | undefined;
     if (candidates !== undefined)
       for (const def of candidates) {
         if (def.trigger!.where !== undefined && !def.trigger!.where(event)) continue;
-        const ds = stateOf(st, def);
         (tested ??= []).push(def);
-        // Before a visitor's first `when` event they count as outside the segment, so one who
-        // is in it from the start (atMost, not) fires on that event.
-        (before ??= []).push(ds.w === 1 && def.holds(ds, t, ds.q ?? 0));
+        const ds = stateOf(st, def);
+        if (ds.i === 1 && !def.holds(ds, t, ds.q ?? 0)) delete ds.i;
       }
 
     // 2. Event numbers, visits and visitor-property tests.
+    const epoch = ++steps;
     for (const def of everyEvent) {
+      def.touched = epoch;
       const ds = stateOf(st, def);
       if (def.runs) ds.q = (ds.q ?? 0) + 1;
       const s = ds.s;
@@ -176,16 +182,26 @@ export function createEvaluator(defs: {
 
     // 3. The leaves that read this event's name.
     const updates = byDid.get(event.name);
-    if (updates !== undefined) for (const u of updates) u.update(stateOf(st, u.def), event);
+    if (updates !== undefined)
+      for (const u of updates) {
+        u.def.touched = epoch;
+        u.update(stateOf(st, u.def), event);
+      }
 
-    // 4. Transitions into the segment, within the frequency.
+    // 4. Arming: a trigger this event changed is armed again if its segment stopped holding.
+    for (const def of triggers) {
+      if (def.touched !== epoch) continue;
+      const ds = st.d[def.id]!;
+      if (ds.i === 1 && !def.holds(ds, t, ds.q ?? 0)) delete ds.i;
+    }
+
+    // 5. Firing: an armed candidate whose segment holds, within its frequency.
     if (tested === undefined) return { state: st, fired: NONE };
     let fired: Fired[] | undefined;
-    for (let i = 0; i < tested.length; i++) {
-      const def = tested[i]!;
+    for (const def of tested) {
       const ds = stateOf(st, def);
-      ds.w = 1;
-      if (before![i] || !def.holds(ds, t, ds.q ?? 0)) continue;
+      if (ds.i === 1 || !def.holds(ds, t, ds.q ?? 0)) continue;
+      ds.i = 1; // acted on, even when the frequency or backfill mode holds the firing back
       const trigger = def.trigger!;
       if (mode !== "live" || !allows(trigger.frequency, ds, t)) continue;
       ds.f = t;

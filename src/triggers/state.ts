@@ -34,8 +34,12 @@ export interface DefState {
   t?: number;
   /** Event time of the last firing counting against the frequency (live mode only). */
   f?: number;
-  /** 1 once a `when` event of the visitor has been evaluated (triggers only). */
-  w?: 1;
+  /**
+   * Triggers only: 1 when the segment held at a `when` event (the trigger fired, or would have
+   * but for its frequency or backfill mode) and has held at every event seen since; cleared as
+   * soon as an event sees the segment not holding, which arms the trigger again.
+   */
+  i?: 1;
 }
 
 /** Everything the evaluator keeps for one visitor, by definition id. */
