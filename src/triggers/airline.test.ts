@@ -1,24 +1,7 @@
 // The seed's airline story (issue 5): four searches in a row for the same deal show a banner,
 // once per visitor, unless the visitor has booked.
 import { describe, expect, it } from "vitest";
-import { ev, visitorOf } from "./visitor-sim.test-helper.ts";
-
-export const AIRLINE = {
-  name: "repeat deal searcher",
-  when: { event: "search" },
-  segment: {
-    all: [
-      { did: "search", inARow: 4, sameValue: "deal" },
-      { not: { visitor: "booked", op: "eq", value: true } },
-    ],
-  },
-  frequency: { oncePer: "visitor" },
-  actions: [
-    { type: "inPage", payload: { banner: "Save 20% if you book today!" } },
-    { type: "webhook", url: "https://hooks.example.com/promo", secret: "s3cr3t" },
-    { type: "tag", set: { promo_sent: true } },
-  ],
-};
+import { AIRLINE, ev, visitorOf } from "./visitor-sim.test-helper.ts";
 
 const search = (deal: string, minute = 0) => ev("search", { deal }, minute);
 
