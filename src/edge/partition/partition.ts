@@ -31,7 +31,7 @@ export class Partition extends DurableObject<Env> implements PartitionApi {
   readonly outbox = new Outbox(this.ctx.storage);
 
   /** Delivers due webhooks, then sets the alarm for the next one. */
-  async alarm(): Promise<void> {
+  override async alarm(): Promise<void> {
     await this.outbox.deliverDue(Date.now());
     await this.outbox.schedule();
   }
