@@ -5,7 +5,7 @@ import { openBlock, type FlamEvent } from "../../src/flam/index.ts";
 import type { Partition } from "../../src/edge/partition/partition.ts";
 import { openPartition } from "../../src/edge/partition/open-partition.ts";
 import { ingest } from "../../src/edge/partition/ingest.ts";
-import { PROFILE_FLUSH_EVENTS } from "../../src/edge/partition/derived-state.ts";
+import { FLUSH_EVENTS } from "../../src/edge/partition/derived-state.ts";
 import { SqliteLogStore } from "../../src/edge/partition/sqlite-log-store.ts";
 import { Log } from "../../src/log/index.ts";
 import type { Env } from "../../src/edge/env.ts";
@@ -171,8 +171,8 @@ describe("a partition", () => {
       );
     await stub.ingest(events(500, "behind", 0, 20));
     expect(await stored()).toEqual({ n: 0, through: 0 });
-    // The first batch to reach PROFILE_FLUSH_EVENTS writes the rows; the next ones stay staged.
-    const written = Math.ceil(PROFILE_FLUSH_EVENTS / 500) * 500;
+    // The first batch to reach FLUSH_EVENTS writes the rows; the next ones stay staged.
+    const written = Math.ceil(FLUSH_EVENTS / 500) * 500;
     for (let i = 500; i < written + 1000; i += 500) await stub.ingest(events(500, "behind", i, 20));
     expect(await stored()).toEqual({ n: 20, through: written });
     const before = await profiles(stub, 20);
@@ -230,20 +230,24 @@ describe("a partition", () => {
 
   it("answers a hash collision in the dedup window as a new event, not a duplicate", async () => {
     const stub = partition();
-    await stub.ingest(events(3, "collide"));
     await runInDurableObject(stub, async (_, state) => {
+      const { source, derived } = await openPartition(state.storage, { flushEvents: 1 });
+      await ingest(source, derived, events(3, "collide"));
       // Offset 2 (which holds collide-2) now carries the hash of an id never stored.
       state.storage.sql.exec(
         "UPDATE dedup_hashes SET hash = ? WHERE log_offset = 2",
         idHash("collide-9"),
       );
+      expect(await ingest(source, derived, events(1, "collide", 9))).toEqual([
+        { status: "accepted", offset: 3 },
+      ]);
+      const again = [...events(2, "collide"), ...events(1, "collide", 9)];
+      expect(await ingest(source, derived, again)).toEqual([
+        { status: "duplicate", offset: 0 },
+        { status: "duplicate", offset: 1 },
+        { status: "duplicate", offset: 3 },
+      ]);
     });
-    expect(await stub.ingest(events(1, "collide", 9))).toEqual([{ status: "accepted", offset: 3 }]);
-    expect(await stub.ingest([...events(2, "collide"), ...events(1, "collide", 9)])).toEqual([
-      { status: "duplicate", offset: 0 },
-      { status: "duplicate", offset: 1 },
-      { status: "duplicate", offset: 3 },
-    ]);
   });
 
   it("keeps the dedup window of a partition whose ids were stored as text (schema 1)", async () => {

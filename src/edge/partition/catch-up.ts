@@ -51,6 +51,6 @@ export function rebuild(
 ): { events: number; visitors: number } {
   derived.clear();
   const events = catchUp(source, derived);
-  derived.flush();
+  derived.flush(source.log.nextOffset);
   return { events, visitors: derived.profiles.count() };
 }

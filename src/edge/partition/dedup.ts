@@ -10,9 +10,14 @@
  * late is stored again.
  *
  * Rows hold a 52-bit hash of the id (id-hash.ts), not the id: an integer index is a fraction of
- * the size of a text one, which is what a batch of 500 random ids pays for in touched pages. A
- * hash match is confirmed against the id the log holds at that offset, so a collision never
- * answers `duplicate` for a new event.
+ * the size of a text one. A hash match is confirmed against the id the log holds at that offset,
+ * so a collision never answers `duplicate` for a new event.
+ *
+ * Rows are written behind, like profiles: `add` keeps the new entries in memory (where `find`
+ * sees them at once) and `write` stores them sorted by hash when the derived state flushes
+ * (every few thousand events). Random ids inserted batch by batch would touch a page of the hash
+ * index per id; a few thousand sorted ones touch each page at most once. Entries lost with the
+ * object are recomputed from the log (catch-up, derived-state.ts).
  */
 import { idHash } from "./id-hash.ts";
 import { migrate, type Migration } from "./schema.ts";
@@ -59,6 +64,9 @@ export type StoredIds = (offsets: readonly number[]) => Map<number, string>;
 export class DedupIndex {
   private readonly sql: SqlStorage;
   readonly window: number;
+  /** Entries added and not yet written: the newest offset by hash, and `[offset, hash]` rows. */
+  private pendingByHash = new Map<number, number>();
+  private pendingRows: [offset: number, hash: number][] = [];
 
   constructor(storage: DurableObjectStorage, window = DEDUP_WINDOW) {
     this.sql = storage.sql;
@@ -89,6 +97,10 @@ export class DedupIndex {
         next - this.window,
       ))
         candidates.push([row.hash, row.log_offset]);
+    for (const hash of byHash.keys()) {
+      const offset = this.pendingByHash.get(hash);
+      if (offset !== undefined && offset >= next - this.window) candidates.push([hash, offset]);
+    }
     if (candidates.length === 0) return found;
     const inLog = stored(candidates.map(([, offset]) => offset));
     for (const [hash, offset] of candidates) {
@@ -100,20 +112,47 @@ export class DedupIndex {
   }
 
   /**
-   * Remembers entries (those already outside the window are skipped) and forgets ids that fell
-   * out of it. An id stored again (only possible after it left the window) gets a second row.
+   * Remembers entries in memory, for `find` at once and for the next `write`. An id stored again
+   * (only possible after it left the window) gets a second row.
    */
-  add(entries: readonly DedupEntry[], next: number): void {
+  add(entries: readonly DedupEntry[]): void {
+    for (const e of entries) {
+      const hash = idHash(e.id);
+      this.pendingByHash.set(hash, e.offset);
+      this.pendingRows.push([e.offset, hash]);
+    }
+  }
+
+  /** Number of entries added and not yet written. */
+  get pending(): number {
+    return this.pendingRows.length;
+  }
+
+  /**
+   * Stores the entries added since the last write (those already outside the window of a log
+   * whose next offset is `next` are skipped) and forgets ids that fell out of the window. Call
+   * inside the transaction that records how far the rows reach, then `written()`.
+   */
+  write(next: number): void {
     const floor = next - this.window;
-    const rows: [number, number][] = [];
-    for (const e of entries) if (e.offset >= floor) rows.push([e.offset, idHash(e.id)]);
-    insertHashes(this.sql, rows);
+    const rows = this.pendingRows.filter(([offset]) => offset >= floor);
+    insertHashes(
+      this.sql,
+      rows.sort((x, y) => x[1] - y[1]),
+    );
     this.sql.exec("DELETE FROM dedup_hashes WHERE log_offset < ?", floor);
+  }
+
+  /** The transaction holding the last `write` committed: forget what it stored. */
+  written(): void {
+    this.pendingByHash.clear();
+    this.pendingRows = [];
   }
 
   /** Forgets every id (before a rebuild). */
   clear(): void {
     this.sql.exec("DELETE FROM dedup_hashes");
+    this.written();
   }
 }
 

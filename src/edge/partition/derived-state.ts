@@ -2,15 +2,12 @@
  * Everything a partition derives from its log (the dedup window and visitor profiles), kept in
  * step with it by watermarks: log offsets up to which every event has been applied.
  *
- * - `through` (stored): the dedup rows describe exactly the log prefix `[0, through)`; it is
- *   written in the same transaction as the rows, at every batch.
- * - `profiles_through` (stored): the profile rows describe `[0, profiles_through)`. Profiles are
- *   written behind, once `PROFILE_FLUSH_EVENTS` events have been applied since the last write;
- *   the profiles of the events after it live in memory (profile-store.ts).
- *
- * Whatever the log holds past a watermark is applied again from the log (see catch-up.ts), which
- * is the whole recovery story: after a restart, profiles replay at most `PROFILE_FLUSH_EVENTS`
- * events plus one batch.
+ * Derived rows are written behind the log: each batch is applied in memory (dedup entries and
+ * profiles that `find` and `load` see at once), and once `FLUSH_EVENTS` events have been applied
+ * since the last write, the rows and the watermarks `through` (dedup) and `profiles_through` go
+ * to storage in one transaction. So the tables always describe a log prefix, and whatever the log
+ * holds past a watermark is applied again from the log (see catch-up.ts), which is the whole
+ * recovery story: after a restart, at most `FLUSH_EVENTS` events plus one batch are replayed.
  */
 import type { FlamEvent } from "../../flam/index.ts";
 import { DedupIndex } from "./dedup.ts";
@@ -30,10 +27,10 @@ const MIGRATIONS: readonly Migration[] = [
 ];
 
 /**
- * Profile rows are written once this many events have been applied since the last write: the
- * most a restart replays for profiles (about one sealed block), and a bound on staged profiles.
+ * Derived rows are written once this many events have been applied since the last write: the
+ * most a restart replays (about one sealed block), and a bound on what waits in memory.
  */
-export const PROFILE_FLUSH_EVENTS = 8192;
+export const FLUSH_EVENTS = 8192;
 
 /** One event of the log with its offset. */
 export interface LoggedEvent {
@@ -45,6 +42,8 @@ export interface LoggedEvent {
 export interface DerivedOptions {
   /** The dedup window, in log offsets. Defaults to `DEDUP_WINDOW` (1,000,000). */
   dedupWindow: number;
+  /** Write the derived rows once this many events were applied since the last write. Defaults to `FLUSH_EVENTS` (8,192). */
+  flushEvents: number;
 }
 
 /**
@@ -56,15 +55,17 @@ export class DerivedState {
   readonly dedup: DedupIndex;
   readonly profiles: ProfileStore;
   private readonly storage: DurableObjectStorage;
-  /** Dedup rows stored through here. */
+  private readonly flushEvents: number;
+  /** Dedup entries (stored or pending) applied through here. */
   private dedupThrough: number;
   /** Profiles (stored or staged) applied through here. */
   private profilesThrough: number;
-  /** Profile rows stored through here. */
-  private profilesStored: number;
+  /** Derived rows stored through here (the smaller watermark). */
+  private stored: number;
 
   constructor(storage: DurableObjectStorage, options: Readonly<Partial<DerivedOptions>> = {}) {
     this.storage = storage;
+    this.flushEvents = options.flushEvents ?? FLUSH_EVENTS;
     this.dedup = new DedupIndex(storage, options.dedupWindow);
     this.profiles = new ProfileStore(storage);
     migrate(storage, "derived", MIGRATIONS);
@@ -74,7 +75,8 @@ export class DerivedState {
       )
       .one();
     this.dedupThrough = row.through;
-    this.profilesThrough = this.profilesStored = row.profiles_through;
+    this.profilesThrough = row.profiles_through;
+    this.stored = Math.min(row.through, row.profiles_through);
   }
 
   /** Every log event below this offset has been applied to every derived table; none above. */
@@ -84,9 +86,8 @@ export class DerivedState {
 
   /**
    * Applies the log events `[this.through, through)` (given in log order, rejected offsets do
-   * not exist: the log numbers only stored events), each to the tables that lack it, with the
-   * log's next offset `logNext` to place the dedup window. Dedup rows are stored in one
-   * transaction; profile rows when `PROFILE_FLUSH_EVENTS` have passed since the last write.
+   * not exist: the log numbers only stored events), each to the tables that lack it, in memory;
+   * writes the rows once `flushEvents` have been applied since the last write.
    *
    * @throws {RangeError} when `events` do not start at `this.through` or do not fill the range.
    */
@@ -97,32 +98,35 @@ export class DerivedState {
         `derived state is at ${this.through}; got events [${first}, ${first + events.length}) through ${through}`,
       );
     if (events.length === 0) return;
-    const profiles = this.fold(events.filter((e) => e.offset >= this.profilesThrough));
-    const ids = events.filter((e) => e.offset >= this.dedupThrough);
-    if (ids.length > 0) {
-      this.storage.transactionSync(() => {
-        this.dedup.add(
-          ids.map((e) => ({ id: e.event.id, offset: e.offset })),
-          logNext,
-        );
-        this.storage.sql.exec("UPDATE derived_state SET through = ?", through);
-      });
-      this.dedupThrough = through;
-    }
-    this.profiles.stage(profiles);
-    this.profilesThrough = through;
-    if (through - this.profilesStored >= PROFILE_FLUSH_EVENTS) this.flush();
+    this.profiles.stage(this.fold(events.filter((e) => e.offset >= this.profilesThrough)));
+    this.dedup.add(
+      events
+        .filter((e) => e.offset >= this.dedupThrough)
+        .map((e) => ({ id: e.event.id, offset: e.offset })),
+    );
+    this.dedupThrough = this.profilesThrough = through;
+    if (through - this.stored >= this.flushEvents) this.flush(logNext);
   }
 
-  /** Stores the staged profiles and their watermark, in one transaction. */
-  flush(): void {
-    if (this.profilesStored === this.profilesThrough) return;
+  /**
+   * Stores what was applied in memory (dedup entries within the window of a log whose next
+   * offset is `logNext`, profiles) and both watermarks, in one transaction.
+   */
+  flush(logNext: number): void {
+    const through = this.through;
+    if (this.stored === through) return;
     this.storage.transactionSync(() => {
+      this.dedup.write(logNext);
       this.profiles.write();
-      this.storage.sql.exec("UPDATE derived_state SET profiles_through = ?", this.profilesThrough);
+      this.storage.sql.exec(
+        "UPDATE derived_state SET through = ?, profiles_through = ?",
+        through,
+        through,
+      );
     });
+    this.dedup.written();
     this.profiles.written();
-    this.profilesStored = this.profilesThrough;
+    this.stored = through;
   }
 
   /** Forgets every derived row and goes back to offset 0 (a rebuild starts here), atomically. */
@@ -132,7 +136,7 @@ export class DerivedState {
       this.storage.sql.exec("UPDATE derived_state SET through = 0, profiles_through = 0");
       this.profiles.clear();
     });
-    this.dedupThrough = this.profilesThrough = this.profilesStored = 0;
+    this.dedupThrough = this.profilesThrough = this.stored = 0;
   }
 
   /** The changed profiles after folding events into the current ones, one load per batch. */
