@@ -6,6 +6,7 @@ import { flamInstance } from "./flam-wasm.ts";
 import { notFound, onError } from "./http-error.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { debugRoutes } from "./routes/debug.ts";
+import { definitionRoutes } from "./routes/definitions.ts";
 import { nativeRoutes } from "./routes/native.ts";
 import { posthogRoutes } from "./routes/posthog.ts";
 import { segmentRoutes } from "./routes/segment.ts";
@@ -31,7 +32,7 @@ app.use(
   "*",
   cors({
     origin: "*",
-    allowMethods: ["GET", "POST", "OPTIONS"],
+    allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
     allowHeaders: ["Content-Type", "Authorization", "Content-Encoding", "X-Retry-Count"],
     maxAge: 86400,
   }),
@@ -50,6 +51,7 @@ app.route("/", woopraRoutes);
 app.route("/", posthogRoutes);
 app.route("/", visitorRoutes);
 app.route("/", queryRoutes);
+app.route("/", definitionRoutes);
 app.route("/", adminRoutes);
 app.route("/", debugRoutes);
 

@@ -8,7 +8,7 @@ import { isFailure, type ParsedBatch } from "./formats/incoming.ts";
 import { HttpError } from "./http-error.ts";
 import { LIMITS } from "./limits.ts";
 import { normalizeEvent, skewOf } from "./normalize.ts";
-import type { IngestOutcome } from "./partition/contract.ts";
+import type { IngestOutcome, InPageAction } from "./partition/contract.ts";
 import type { Project } from "./registry/project.ts";
 import { groupByPartition, partitionObjectName } from "./routing.ts";
 import type { FlamEvent } from "../flam/index.ts";
@@ -21,8 +21,8 @@ export type EventResult =
 /** The answer to an ingest request. */
 export interface IngestAnswer {
   results: EventResult[];
-  /** In-page actions fired by triggers (empty until triggers exist). */
-  actions: unknown[];
+  /** In-page actions of the triggers the batch's events fired, in batch order. */
+  actions: InPageAction[];
   accepted: number;
   rejected: number;
 }
@@ -57,6 +57,7 @@ export async function ingest(
     else good.push([i, e]);
   });
 
+  const fired: [number, InPageAction[]][] = [];
   const groups = groupByPartition(project, good, ([, e]) => e.visitor);
   await Promise.all(
     [...groups].map(async ([partition, items]) => {
@@ -80,9 +81,12 @@ export async function ingest(
           o.status === "rejected"
             ? { status: "rejected", code: o.code, message: o.message }
             : { status: o.status, id: e.id };
+        if (o.status === "accepted" && o.actions !== undefined) fired.push([i, o.actions]);
       });
     }),
   );
   const rejected = results.filter((r) => r.status === "rejected").length;
-  return { results, actions: [], accepted: results.length - rejected, rejected };
+  // In batch order, whatever partition answered first.
+  const actions = fired.sort((a, b) => a[0] - b[0]).flatMap(([, a]) => a);
+  return { results, actions, accepted: results.length - rejected, rejected };
 }

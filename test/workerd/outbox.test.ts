@@ -1,8 +1,12 @@
-import { env } from "cloudflare:workers";
+import { env as bindings } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { Env } from "../../src/edge/env.ts";
 import type { Partition } from "../../src/edge/partition/partition.ts";
 import { sign, SIGNATURE_HEADER } from "../../src/edge/partition/outbox.ts";
+
+// The Worker's bindings (the test pool types `env` as the empty `Cloudflare.Env`).
+const env = bindings as Env;
 
 const request = (id: string, url = "https://hooks.example.com/promo") => ({
   id,

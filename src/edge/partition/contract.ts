@@ -5,14 +5,16 @@
  */
 import type { FlamEvent, PropertyValue } from "../../flam/index.ts";
 import type { Partial, Query, QueryErrorCode } from "../../query/index.ts";
+import type { DefinitionSet } from "../registry/definitions.ts";
+import type { Delivery } from "./outbox.ts";
 
 /**
  * What happened to one event of an ingest call, in batch order. `offset` is the event's place
  * in the partition's log (0, 1, 2, ... in append order).
  */
 export type IngestOutcome =
-  /** Stored now. */
-  | { status: "accepted"; offset: number }
+  /** Stored now; `actions`: the in-page actions of triggers this event fired. */
+  | { status: "accepted"; offset: number; actions?: InPageAction[] }
   /**
    * Its id was already stored (a retry, or an earlier copy in the same batch): not stored
    * again, still a success for the client. `offset` is where the first copy was stored.
@@ -24,6 +26,16 @@ export type IngestOutcome =
    * `properties.price: must be a finite number, got NaN`.
    */
   | { status: "rejected"; code: string; message: string };
+
+/** An in-page action of a trigger that fired, returned to the beacon that sent the event. */
+export interface InPageAction {
+  /** The trigger's id and name. */
+  trigger: string;
+  name: string;
+  /** The id of the event that fired it. */
+  event: string;
+  payload: Record<string, unknown>;
+}
 
 /** A visitor's profile: derived state, rebuilt from the log by `rebuild()`. */
 export interface VisitorProfile {
@@ -78,6 +90,23 @@ export interface PartitionApi {
    * everything ingested before the call) and profiles (docs/query.md).
    */
   query(query: Query): Promise<TaskOutcome>;
+  /**
+   * Takes the project's definition set if it is newer than the one held: stores it and backfills
+   * the definitions that changed from the log before answering (docs/triggers.md).
+   */
+  setDefinitions(set: DefinitionSet): Promise<{ version: number; backfilled: string[] }>;
+  /** Visitors in a segment's (or trigger's) segment now: count, a page after `after`, and whether more follow. */
+  members(
+    id: string,
+    after: string | null,
+    limit: number,
+  ): Promise<{ count: number; visitors: string[]; more: boolean }>;
+  /** Webhook deliveries of a trigger, newest first. */
+  deliveries(
+    trigger: string,
+    status: Delivery["status"] | null,
+    limit: number,
+  ): Promise<Delivery[]>;
   /** Recomputes every derived table (profiles, dedup index) from the log alone. */
   rebuild(): Promise<{ events: number; visitors: number }>;
 }

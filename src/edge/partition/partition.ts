@@ -7,12 +7,16 @@ import type { FlamEvent } from "../../flam/index.ts";
 import type { Env } from "../env.ts";
 import { rebuild } from "./catch-up.ts";
 import { QueryError, runTask, type Query } from "../../query/index.ts";
+import type { DefinitionSet } from "../registry/definitions.ts";
 import type { IngestOutcome, PartitionApi, TaskOutcome, VisitorView } from "./contract.ts";
 import { ingest } from "./ingest.ts";
 import { openPartition, type PartitionState } from "./open-partition.ts";
-import { Outbox } from "./outbox.ts";
+import { Outbox, type Delivery } from "./outbox.ts";
 import { ResidentBlocks } from "./query-blocks.ts";
 import { partitionSource } from "./query-source.ts";
+import { replayLog } from "./replay.ts";
+import { evaluateBatch } from "./trigger-ingest.ts";
+import { TriggerEngine } from "./trigger-engine.ts";
 import { visitorView } from "./visitor-view.ts";
 
 /**
@@ -29,6 +33,8 @@ export class Partition extends DurableObject<Env> implements PartitionApi {
   private readonly resident = new ResidentBlocks();
   /** Webhook deliveries, sent by `alarm()` outside the call queue so receivers never slow ingest. */
   readonly outbox = new Outbox(this.ctx.storage);
+  /** Segment and trigger definitions and every visitor's evaluation state. */
+  readonly triggers = new TriggerEngine(this.ctx.storage);
 
   /** Delivers due webhooks, then sets the alarm for the next one. */
   override async alarm(): Promise<void> {
@@ -37,7 +43,46 @@ export class Partition extends DurableObject<Env> implements PartitionApi {
   }
 
   ingest(events: FlamEvent[]): Promise<IngestOutcome[]> {
-    return this.serial((s) => ingest(s.source, s.derived, events));
+    return this.serial(async (s) => {
+      if (!this.triggers.active) return ingest(s.source, s.derived, events);
+      // Profiles as they were before the batch: the engine folds them event by event.
+      const before = s.derived.profiles.load([...new Set(events.map((e) => e.visitor))]);
+      const outcomes = await ingest(s.source, s.derived, events);
+      const now = Date.now();
+      const effects = evaluateBatch(this.triggers, events, outcomes, before, now);
+      // All of it lands with the batch: the storage writes of one call commit together.
+      if (effects.fired.length > 0) await ingest(s.source, s.derived, effects.fired);
+      this.triggers.write();
+      this.triggers.written();
+      if (effects.webhooks.length > 0) {
+        this.outbox.enqueue(effects.webhooks, now);
+        await this.outbox.schedule();
+      }
+      return outcomes;
+    });
+  }
+
+  setDefinitions(set: DefinitionSet): Promise<{ version: number; backfilled: string[] }> {
+    return this.serial((s) => {
+      const backfilled = this.triggers.setDefinitions(set, (visit) => replayLog(s.source, visit));
+      return { version: this.triggers.version, backfilled };
+    });
+  }
+
+  members(
+    id: string,
+    after: string | null,
+    limit: number,
+  ): Promise<{ count: number; visitors: string[]; more: boolean }> {
+    return this.serial(() => this.triggers.members(id, after, limit, Date.now()));
+  }
+
+  deliveries(
+    trigger: string,
+    status: Delivery["status"] | null,
+    limit: number,
+  ): Promise<Delivery[]> {
+    return Promise.resolve(this.outbox.list(trigger, status, limit));
   }
 
   visitor(id: string, limit?: number): Promise<VisitorView> {
@@ -58,7 +103,15 @@ export class Partition extends DurableObject<Env> implements PartitionApi {
   }
 
   rebuild(): Promise<{ events: number; visitors: number }> {
-    return this.serial((s) => rebuild(s.source, s.derived));
+    return this.serial((s) => {
+      const result = rebuild(s.source, s.derived);
+      // Trigger state too: replayed without firing; logged firings restore frequency bookkeeping.
+      this.triggers.clear();
+      replayLog(s.source, (event, profile) => this.triggers.step(event, profile, "backfill"));
+      this.triggers.write();
+      this.triggers.written();
+      return result;
+    });
   }
 
   /**

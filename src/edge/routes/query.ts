@@ -22,6 +22,7 @@ import { HttpError } from "../http-error.ts";
 import type { TaskOutcome } from "../partition/contract.ts";
 import type { Project } from "../registry/project.ts";
 import { bucketOf, partitionObjectName, partitionOf } from "../routing.ts";
+import { withTimeout } from "../with-timeout.ts";
 
 /** How long a partition may take over its task. */
 export const TASK_TIMEOUT_MS = 10_000;
@@ -95,14 +96,4 @@ function asHttp<T>(fn: () => T): T {
     const status = error.code === "invalid_query" ? 400 : 422;
     throw new HttpError(status, error.code, error.message, { details: { path: error.path } });
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => {
-    if (timer !== undefined) clearTimeout(timer);
-  });
 }
