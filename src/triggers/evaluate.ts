@@ -67,6 +67,9 @@ interface Def {
   runs: boolean;
   /** The step that last changed this definition's state (a per-step mark, never stored). */
   touched: number;
+  /** The step that last looked up `ds`, this definition's state in that step's visitor. */
+  seen: number;
+  ds: DefState | undefined;
   trigger?: {
     name: string;
     where: EventPredicate | undefined;
@@ -118,7 +121,7 @@ export function createEvaluator(defs: {
   };
   for (const s of defs.segments) {
     const c = compileConstraint(s.definition);
-    add({ id: s.id, version: s.version, touched: 0, ...c }, c.updates);
+    add({ id: s.id, version: s.version, touched: 0, seen: 0, ds: undefined, ...c }, c.updates);
   }
   for (const t of defs.triggers) {
     const c = compileConstraint(t.segment);
@@ -126,6 +129,8 @@ export function createEvaluator(defs: {
       id: t.id,
       version: t.version,
       touched: 0,
+      seen: 0,
+      ds: undefined,
       ...c,
       trigger: {
         name: t.name,
@@ -150,6 +155,7 @@ export function createEvaluator(defs: {
     // System events ($tag, ...) are the engine's own output: evaluating them could loop.
     if (event.name.charCodeAt(0) === 36 /* $ */) return { state: st, fired: NONE };
     const t = event.time;
+    const epoch = ++steps;
 
     // 1. Arming: a candidate that acted before is armed again if its segment no longer holds
     // at this event's time (a window may have emptied since the last event).
@@ -160,11 +166,10 @@ export function createEvaluator(defs: {
         if (def.trigger!.where !== undefined && !def.trigger!.where(event)) continue;
         (tested ??= []).push(def);
         const ds = stateOf(st, def);
-        if (ds.i === 1 && !def.holds(ds, t, ds.q ?? 0)) delete ds.i;
+        if (ds.i === 1 && !def.holds(ds, t, ds.q ?? 0)) ds.i = 0;
       }
 
     // 2. Event numbers, visits and visitor-property tests.
-    const epoch = ++steps;
     for (const def of everyEvent) {
       def.touched = epoch;
       const ds = stateOf(st, def);
@@ -176,7 +181,7 @@ export function createEvaluator(defs: {
     for (const def of visits) {
       const ds = stateOf(st, def);
       const gap = (def.trigger!.frequency as { gap: number }).gap;
-      if (ds.t !== undefined && t - ds.t >= gap) delete ds.f; // a new visit
+      if (ds.t === undefined || t - ds.t >= gap) ds.u = t; // a new visit starts
       if (ds.t === undefined || t > ds.t) ds.t = t;
     }
 
@@ -191,8 +196,8 @@ export function createEvaluator(defs: {
     // 4. Arming: a trigger this event changed is armed again if its segment stopped holding.
     for (const def of triggers) {
       if (def.touched !== epoch) continue;
-      const ds = st.d[def.id]!;
-      if (ds.i === 1 && !def.holds(ds, t, ds.q ?? 0)) delete ds.i;
+      const ds = stateOf(st, def);
+      if (ds.i === 1 && !def.holds(ds, t, ds.q ?? 0)) ds.i = 0;
     }
 
     // 5. Firing: an armed candidate whose segment holds, within its frequency.
@@ -216,10 +221,16 @@ export function createEvaluator(defs: {
     return { state: st, fired: fired ?? NONE };
   };
 
-  /** The definition's state, created (or started over for a new version) when needed. */
+  /**
+   * The definition's state, created (or started over for a new version) when needed; looked up
+   * once per step (`def.seen`), as a state of 100 definitions is a dictionary-mode object.
+   */
   const stateOf = (st: VisitorState, def: Def): DefState => {
+    if (def.seen === steps) return def.ds!;
     let ds = st.d[def.id];
     if (ds === undefined || ds.v !== def.version) st.d[def.id] = ds = fresh(def);
+    def.seen = steps;
+    def.ds = ds;
     return ds;
   };
 
@@ -250,12 +261,17 @@ export function createEvaluator(defs: {
 function allows(frequency: Frequency, ds: DefState, t: number): boolean {
   if ("everyTime" in frequency) return true;
   if ("atMostEvery" in frequency) return ds.f === undefined || t - ds.f >= frequency.atMostEvery;
-  // oncePer visitor: never fired; oncePer visit: `f` is cleared when a visit starts.
-  return ds.f === undefined;
+  if (frequency.oncePer === "visit") return ds.f === undefined || ds.f < ds.u!;
+  return ds.f === undefined; // oncePer visitor
 }
 
 function fresh(def: Def): DefState {
-  return { v: def.version, s: structuredClone(def.initial) };
+  return { v: def.version, s: def.initial.map(copySlot) };
+}
+
+function copySlot(slot: Slot): Slot {
+  if (typeof slot === "number") return slot;
+  return Array.isArray(slot) ? [...slot] : { ...slot };
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

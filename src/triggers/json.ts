@@ -3,7 +3,7 @@
  * {@link DefinitionError}s at JSON Pointer paths. Filters are read by the query language's own
  * parser (src/query/parse-filter.ts), so a `where` here is exactly a query's `where`.
  */
-import { QueryError } from "../query/index.ts";
+import { QueryError } from "../query/errors.ts";
 import { got, parseFilter, pointer } from "../query/parse-filter.ts";
 import type { Filter } from "../query/index.ts";
 import { DefinitionError, invalid } from "./errors.ts";

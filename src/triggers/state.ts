@@ -30,16 +30,17 @@ export interface DefState {
   s: Slot[];
   /** Non-system events seen (only for definitions with runs). */
   q?: number;
-  /** Largest event time seen (only for `oncePer: "visit"`). */
+  /** Largest event time seen, and the start of the current visit (only for `oncePer: "visit"`). */
   t?: number;
+  u?: number;
   /** Event time of the last firing counting against the frequency (live mode only). */
   f?: number;
   /**
    * Triggers only: 1 when the segment held at a `when` event (the trigger fired, or would have
-   * but for its frequency or backfill mode) and has held at every event seen since; cleared as
-   * soon as an event sees the segment not holding, which arms the trigger again.
+   * but for its frequency or backfill mode) and has held at every event seen since; 0 (or
+   * absent) as soon as an event sees the segment not holding, which arms the trigger again.
    */
-  i?: 1;
+  i?: 0 | 1;
 }
 
 /** Everything the evaluator keeps for one visitor, by definition id. */
