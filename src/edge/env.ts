@@ -14,6 +14,8 @@ export interface Env {
   FLAMINGO_DEMO?: string;
   /** "true" only for `bench:ingest`: mounts the local measurement routes (routes/debug.ts). */
   FLAMINGO_DEBUG?: string;
+  /** Signs short-lived read tokens (src/edge/tokens.ts); a secret, 16+ characters. */
+  TOKEN_SECRET?: string;
   /** Keys of the demo project; default `demo-write-key` / `demo-read-key` / `demo-admin-key`. */
   DEMO_WRITE_KEY?: string;
   DEMO_READ_KEY?: string;

@@ -7,6 +7,7 @@ import { notFound, onError } from "./http-error.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { debugRoutes } from "./routes/debug.ts";
 import { definitionRoutes } from "./routes/definitions.ts";
+import { exportRoutes } from "./routes/export.ts";
 import { nativeRoutes } from "./routes/native.ts";
 import { posthogRoutes } from "./routes/posthog.ts";
 import { segmentRoutes } from "./routes/segment.ts";
@@ -52,6 +53,7 @@ app.route("/", posthogRoutes);
 app.route("/", visitorRoutes);
 app.route("/", queryRoutes);
 app.route("/", definitionRoutes);
+app.route("/", exportRoutes);
 app.route("/", adminRoutes);
 app.route("/", debugRoutes);
 

@@ -52,6 +52,15 @@ async function ensureDemo(env: Env): Promise<void> {
   await demoReady;
 }
 
+/** A project by id, or null (read tokens name their project). */
+export async function projectById(env: Env, id: string): Promise<Project | null> {
+  await ensureDemo(env);
+  return cached(
+    `p:${id}`,
+    async () => ((await registry(env).project(id)) as Project | undefined) ?? null,
+  );
+}
+
 /** The project and rights a key grants, or null. */
 export async function grantOf(env: Env, key: string): Promise<KeyGrant | null> {
   await ensureDemo(env);

@@ -6,6 +6,7 @@
 import type { FlamEvent, PropertyValue } from "../../flam/index.ts";
 import type { Partial, Query, QueryErrorCode } from "../../query/index.ts";
 import type { DefinitionSet } from "../registry/definitions.ts";
+import type { ExportChunk } from "./export-log.ts";
 import type { Delivery } from "./outbox.ts";
 
 /**
@@ -101,6 +102,11 @@ export interface PartitionApi {
     after: string | null,
     limit: number,
   ): Promise<{ count: number; visitors: string[]; more: boolean }>;
+  /**
+   * The log for an offline cache: sealed blocks from offset `after` up to about `maxBytes`, then
+   * the open tail; only `visitor`'s events when given (docs/sdk.md).
+   */
+  exportLog(after: number, maxBytes: number, visitor: string | null): Promise<ExportChunk>;
   /** Webhook deliveries of a trigger, newest first. */
   deliveries(
     trigger: string,

@@ -14,6 +14,7 @@ import { openPartition, type PartitionState } from "./open-partition.ts";
 import { Outbox, type Delivery } from "./outbox.ts";
 import { ResidentBlocks } from "./query-blocks.ts";
 import { partitionSource } from "./query-source.ts";
+import { exportLog, type ExportChunk } from "./export-log.ts";
 import { replayLog } from "./replay.ts";
 import { evaluateBatch } from "./trigger-ingest.ts";
 import { TriggerEngine } from "./trigger-engine.ts";
@@ -75,6 +76,10 @@ export class Partition extends DurableObject<Env> implements PartitionApi {
     limit: number,
   ): Promise<{ count: number; visitors: string[]; more: boolean }> {
     return this.serial(() => this.triggers.members(id, after, limit, Date.now()));
+  }
+
+  exportLog(after: number, maxBytes: number, visitor: string | null): Promise<ExportChunk> {
+    return this.serial((s) => exportLog(s.source, after, maxBytes, visitor));
   }
 
   deliveries(
