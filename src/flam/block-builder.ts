@@ -11,6 +11,7 @@
 import type { FlamEvent, PropertyValue } from "./event.ts";
 import { FlamEncodeError } from "./encode-error.ts";
 import { Cat, MAX_ABSENT, type OpenBlock, type OpenShape, writeBlock } from "./block-writer.ts";
+import { sliceBlock } from "./block-slice.ts";
 import { utf8Length } from "./utf8.ts";
 import * as L from "./limits.ts";
 
@@ -288,6 +289,20 @@ export class BlockBuilder {
     this.totalSlots = 0;
     this.estimate = L.HEADER_SIZE;
     return bytes;
+  }
+
+  /**
+   * Encodes the events appended since the first `from` as a block of their own, and keeps every
+   * event in the builder: a log encodes each append's segment this way, then seals them all at
+   * once without appending them again.
+   *
+   * @example
+   * const from = builder.count;
+   * for (const e of batch) builder.append(e);
+   * const segment = builder.encodeSince(from); // the batch alone; builder.count still grows
+   */
+  encodeSince(from: number): Uint8Array {
+    return writeBlock(sliceBlock(this.b, from));
   }
 
   /** The temporary id of `s`, added with use count 0 if new (it may repeat within one event). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { openBlock, type FlamEvent } from "../flam/index.ts";
+import { encodeBlock, openBlock, type FlamEvent } from "../flam/index.ts";
 import { Log } from "./log.ts";
 import { MemoryLogStore } from "./memory-store.ts";
 import type { StoredBlock } from "./log-store.ts";
@@ -17,6 +17,27 @@ async function ids(log: Log): Promise<string[]> {
 }
 
 describe("Log", () => {
+  it("seals the tail into the block that encoding its events at once gives, reopened or not", async () => {
+    const events = makeEvents(1000);
+    const store = new MemoryLogStore();
+    const options = { sealEvents: 1000 };
+    let log = await Log.open(store, options);
+    await log.append(events.slice(0, 300));
+    // A reopened log has no builder for the tail it loads: it seals by encoding again.
+    log = await Log.open(store, options);
+    await log.append(events.slice(300, 600));
+    await log.append(events.slice(600, 1000));
+    const other = new MemoryLogStore();
+    const fresh = await Log.open(other, options);
+    for (let i = 0; i < 1000; i += 100) await fresh.append(events.slice(i, i + 100));
+    for (const s of [store, other]) {
+      const [meta] = await s.blocks();
+      expect(meta).toMatchObject({ first: 0, count: 1000 });
+      expect(await s.readBlock(0)).toEqual(encodeBlock(events));
+      expect(await s.tail()).toEqual([]);
+    }
+  });
+
   it("rejects a bad event alone and keeps the good ones of its batch", async () => {
     const log = await Log.open(new MemoryLogStore());
     const batch: FlamEvent[] = makeEvents(3);

@@ -74,6 +74,13 @@ export class Log {
    * most one tail's worth (`sealEvents` / `sealBytes`), so bounded.
    */
   private tailEvents = new Map<number, FlamEvent[]>();
+  /**
+   * One builder holding exactly the tail's events, in order, while that is true (`undefined`
+   * once it is not: a tail loaded at open, a builder that filled up, a failed write). Appends
+   * encode their segments from it and sealing writes it out, so each event is validated and
+   * shaped once; without it sealing re-encodes the events above.
+   */
+  private tail: BlockBuilder | undefined;
   private next: number;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -87,6 +94,7 @@ export class Log {
     this.options = options;
     this.sealedMetas = sealed;
     this.segments = tail;
+    this.tail = tail.length === 0 ? this.newBuilder() : undefined;
     const last = tail.at(-1)?.meta ?? sealed.at(-1);
     this.next = last === undefined ? 0 : last.first + last.count;
   }
@@ -121,29 +129,20 @@ export class Log {
    */
   append(events: readonly FlamEvent[]): Promise<AppendResult> {
     return this.serial(async () => {
-      const rejected: Rejected[] = [];
+      const { rejected, segments } = this.appendToTail(events) ?? this.encodeAlone(events);
       const offsets: number[] = [];
-      const segments: { bytes: Uint8Array; events: FlamEvent[] }[] = [];
-      const builder = new BlockBuilder({ maxBytes: this.options.maxBlockBytes });
-      let current: FlamEvent[] = [];
-      events.forEach((event, index) => {
-        let error = tryAppend(builder, event);
-        if (error?.code === "FULL" && builder.count > 0) {
-          segments.push({ bytes: builder.seal(), events: current });
-          current = [];
-          error = tryAppend(builder, event);
-        }
-        if (error !== undefined) return void rejected.push({ index, error });
-        offsets.push(this.next + offsets.length);
-        current.push(event);
-      });
-      if (builder.count > 0) segments.push({ bytes: builder.seal(), events: current });
       for (const { bytes, events: appended } of segments) {
         const segment = { meta: metaOf(this.next, bytes), bytes };
-        await this.store.appendTail(segment);
+        try {
+          await this.store.appendTail(segment);
+        } catch (error) {
+          this.tail = undefined; // it holds events the tail does not
+          throw error;
+        }
         // Copy on write: a `read` in progress keeps iterating the array it started with.
         this.segments = [...this.segments, segment];
         this.tailEvents.set(segment.meta.first, appended);
+        for (let i = 0; i < segment.meta.count; i++) offsets.push(this.next + i);
         this.next += segment.meta.count;
       }
       const { events: n, bytes } = this.tailSize;
@@ -152,6 +151,50 @@ export class Log {
       }
       return { offsets, rejected };
     });
+  }
+
+  /**
+   * Appends the events to the tail's builder and encodes them as one segment from it;
+   * `undefined` (and no builder any more) when there is none or it fills up.
+   */
+  private appendToTail(events: readonly FlamEvent[]): Encoded | undefined {
+    const builder = this.tail;
+    if (builder === undefined) return undefined;
+    const from = builder.count;
+    const rejected: Rejected[] = [];
+    const accepted: FlamEvent[] = [];
+    for (let index = 0; index < events.length; index++) {
+      const event = events[index]!;
+      const error = tryAppend(builder, event);
+      if (error?.code === "FULL") {
+        this.tail = undefined;
+        return undefined;
+      }
+      if (error !== undefined) rejected.push({ index, error });
+      else accepted.push(event);
+    }
+    if (accepted.length === 0) return { rejected, segments: [] };
+    return { rejected, segments: [{ bytes: builder.encodeSince(from), events: accepted }] };
+  }
+
+  /** Encodes the events as segments of their own (more than one if they pass `maxBlockBytes`). */
+  private encodeAlone(events: readonly FlamEvent[]): Encoded {
+    const rejected: Rejected[] = [];
+    const segments: Encoded["segments"] = [];
+    const builder = this.newBuilder();
+    let current: FlamEvent[] = [];
+    events.forEach((event, index) => {
+      let error = tryAppend(builder, event);
+      if (error?.code === "FULL" && builder.count > 0) {
+        segments.push({ bytes: builder.seal(), events: current });
+        current = [];
+        error = tryAppend(builder, event);
+      }
+      if (error !== undefined) return void rejected.push({ index, error });
+      current.push(event);
+    });
+    if (builder.count > 0) segments.push({ bytes: builder.seal(), events: current });
+    return { rejected, segments };
   }
 
   /** Seals the tail now (a no-op when it is empty). */
@@ -193,14 +236,33 @@ export class Log {
   private async sealTail(): Promise<void> {
     const segments = this.segments;
     if (segments.length === 0) return;
+    const whole = this.tail;
+    this.tail = undefined; // until the seal succeeds
+    const first = segments[0]!.meta.first;
+    const blocks =
+      whole !== undefined && whole.count === this.next - first
+        ? [block(first, whole.seal())]
+        : this.reencode(segments);
+    await this.store.seal(
+      blocks,
+      segments.map((s) => s.meta.first),
+    );
+    this.sealedMetas = [...this.sealedMetas, ...blocks.map((b) => b.meta)];
+    // Appends and seals are serial, so the sealed segments are the whole tail.
+    this.segments = [];
+    this.tailEvents.clear();
+    this.tail = this.newBuilder();
+  }
+
+  /** The tail's events encoded again, from memory or from the segments, as sealed blocks. */
+  private reencode(segments: readonly StoredBlock[]): StoredBlock[] {
     const blocks: StoredBlock[] = [];
     let first = segments[0]!.meta.first;
-    const builder = new BlockBuilder({ maxBytes: this.options.maxBlockBytes });
+    const builder = this.newBuilder();
     const flush = () => {
-      const bytes = builder.seal();
-      const meta = metaOf(first, bytes);
-      blocks.push({ meta, bytes });
-      first += meta.count;
+      const b = block(first, builder.seal());
+      blocks.push(b);
+      first += b.meta.count;
     };
     for (const s of segments) {
       for (const event of this.tailEvents.get(s.meta.first) ?? openBlock(s.bytes).events()) {
@@ -214,14 +276,11 @@ export class Log {
       }
     }
     if (builder.count > 0) flush();
-    await this.store.seal(
-      blocks,
-      segments.map((s) => s.meta.first),
-    );
-    this.sealedMetas = [...this.sealedMetas, ...blocks.map((b) => b.meta)];
-    // Appends and seals are serial, so the sealed segments are the whole tail.
-    this.segments = [];
-    this.tailEvents.clear();
+    return blocks;
+  }
+
+  private newBuilder(): BlockBuilder {
+    return new BlockBuilder({ maxBytes: this.options.maxBlockBytes });
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -229,6 +288,17 @@ export class Log {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** What an append encoded: segments with their events, and the events refused. */
+interface Encoded {
+  rejected: Rejected[];
+  segments: { bytes: Uint8Array; events: FlamEvent[] }[];
+}
+
+/** A stored block of encoded bytes starting at offset `first`. */
+function block(first: number, bytes: Uint8Array): StoredBlock {
+  return { meta: metaOf(first, bytes), bytes };
 }
 
 /** Appends, returning the encoder's refusal instead of throwing it. */
