@@ -1,5 +1,5 @@
 // Lint: the recommended rules, plus the one architectural rule that must not rot: the core
-// (src/flam, src/log, src/query, src/triggers) is platform-neutral, so it runs unchanged in
+// (src/flam, src/log, src/query, src/triggers, src/profile) is platform-neutral, so it runs unchanged in
 // workerd, Node and the browser. Only src/edge and src/client may touch a platform.
 // test/node/lint-boundary.test.ts fails if this rule stops reporting.
 import js from "@eslint/js";
@@ -7,12 +7,12 @@ import { defineConfig, globalIgnores } from "eslint/config";
 import tseslint from "typescript-eslint";
 
 /** Folders that must not import a platform. */
-const CORE = ["src/flam/**", "src/log/**", "src/query/**", "src/triggers/**"];
+const CORE = ["src/flam/**", "src/log/**", "src/query/**", "src/triggers/**", "src/profile/**"];
 
 const TESTS = ["**/*.test.ts"];
 
 const MESSAGE =
-  "The core (src/flam, src/log, src/query, src/triggers) is platform-neutral: platform code " +
+  "The core (src/flam, src/log, src/query, src/triggers, src/profile) is platform-neutral: platform code " +
   "belongs in src/edge or src/client, which pass what the core needs in.";
 
 // Tests beside core code run in Node, so Node modules are their platform, not a leak.

@@ -3,7 +3,8 @@
  * edge router calls, one call per partition per request carrying that partition's whole batch.
  * Semantics in docs/partition.md.
  */
-import type { FlamEvent, PropertyValue } from "../../flam/index.ts";
+import type { FlamEvent } from "../../flam/index.ts";
+import type { VisitorProfile } from "../../profile/index.ts";
 import type { Partial, Query, QueryErrorCode } from "../../query/index.ts";
 import type { DefinitionSet } from "../registry/definitions.ts";
 import type { ExportChunk } from "./export-log.ts";
@@ -38,18 +39,7 @@ export interface InPageAction {
   payload: Record<string, unknown>;
 }
 
-/** A visitor's profile: derived state, rebuilt from the log by `rebuild()`. */
-export interface VisitorProfile {
-  visitor: string;
-  /** Merged visitorProperties of the visitor's events, in log order (later values win). */
-  properties: Record<string, PropertyValue>;
-  /** Smallest and largest event `time` (ms) of the visitor's events. */
-  firstSeen: number;
-  lastSeen: number;
-  eventCount: number;
-  /** Events per name. */
-  counts: Record<string, number>;
-}
+export type { VisitorProfile } from "../../profile/index.ts";
 
 /** What `visitor()` returns: the profile and the newest events, newest first. */
 export interface VisitorView {

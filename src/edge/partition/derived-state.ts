@@ -11,7 +11,7 @@
  */
 import type { FlamEvent } from "../../flam/index.ts";
 import { DedupIndex } from "./dedup.ts";
-import { applyEvent } from "./profile.ts";
+import { applyEvent } from "../../profile/index.ts";
 import { ProfileStore, RECENT_OFFSETS, type StoredProfile } from "./profile-store.ts";
 import { migrate, type Migration } from "./schema.ts";
 

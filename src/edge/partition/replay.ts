@@ -6,7 +6,7 @@
 import { openBlock, type FlamEvent } from "../../flam/index.ts";
 import type { LogSource } from "./catch-up.ts";
 import type { VisitorProfile } from "./contract.ts";
-import { applyEvent } from "./profile.ts";
+import { applyEvent } from "../../profile/index.ts";
 
 /**
  * @example

@@ -11,7 +11,7 @@ import type { FlamEvent } from "../../flam/index.ts";
 import type { Action } from "../../triggers/index.ts";
 import type { IngestOutcome, InPageAction, VisitorProfile } from "./contract.ts";
 import type { WebhookRequest } from "./outbox.ts";
-import { applyEvent } from "./profile.ts";
+import { applyEvent } from "../../profile/index.ts";
 import { FIRED_EVENT, type Firing, type TriggerEngine } from "./trigger-engine.ts";
 
 /** What a batch's firings ask the partition to do. */

@@ -3,8 +3,20 @@
  * and trigger evaluation fold events into profiles with the same code and get the same answer.
  * A profile is a function of the visitor's events in log order, nothing else.
  */
-import type { FlamEvent, PropertyValue } from "../../flam/index.ts";
-import type { VisitorProfile } from "./contract.ts";
+import type { FlamEvent, PropertyValue } from "../flam/index.ts";
+
+/** A visitor's profile: derived state, a function of the visitor's events in log order. */
+export interface VisitorProfile {
+  visitor: string;
+  /** Merged visitorProperties of the visitor's events, in log order (later values win). */
+  properties: Record<string, PropertyValue>;
+  /** Smallest and largest event `time` (ms) of the visitor's events. */
+  firstSeen: number;
+  lastSeen: number;
+  eventCount: number;
+  /** Events per name. */
+  counts: Record<string, number>;
+}
 
 /**
  * Bound on a profile's size, in UTF-16 code units of its property keys and string values and

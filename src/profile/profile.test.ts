@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { FlamEvent } from "../../flam/index.ts";
+import type { FlamEvent } from "../flam/index.ts";
 import { MAX_PROFILE_UNITS, applyEvent, applyEvents } from "./profile.ts";
 
 const T0 = Date.UTC(2026, 0, 1);
