@@ -34,6 +34,8 @@ function browser(executablePath: string): TestProjectInlineConfiguration {
     test: {
       name: "browser",
       include: ["test/browser/**/*.test.ts"],
+      // `wrangler dev` with the demo project, for the tracker's end-to-end tests.
+      globalSetup: ["test/browser/global-setup.ts"],
       browser: {
         enabled: true,
         headless: true,
