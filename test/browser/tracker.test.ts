@@ -78,6 +78,26 @@ describe("the tracker in Chromium against wrangler dev", () => {
     expect(await eventCount(visitor)).toBe(3);
   });
 
+  it("lets two tabs share one outbox through the Web Lock without sending an event twice", async () => {
+    const storageKey = `tabs-${run}`;
+    const tabs = [start(edge, storageKey), start(edge, storageKey)];
+    const sent: string[] = [];
+    const fetch = window.fetch.bind(window);
+    vi.spyOn(window, "fetch").mockImplementation(async (url, init) => {
+      if (`${url}`.includes("/v1/events")) {
+        const body = JSON.parse(init!.body as string) as { events: { id: string }[] };
+        sent.push(...body.events.map((e) => e.id));
+      }
+      return fetch(url, init);
+    });
+    const visitor = tabs[0]!.visitor();
+    for (let n = 0; n < 60; n++) tabs[n % 2]!.track("step", { n });
+    await Promise.all(tabs.map((t) => t.flush()));
+    await vi.waitFor(async () => expect(await eventCount(visitor)).toBe(60), { timeout: 10_000 });
+    expect(sent).toHaveLength(60);
+    expect(new Set(sent).size).toBe(60);
+  });
+
   it("hands the in-page action of a trigger the events fired to onAction", async () => {
     const admin = { authorization: "Bearer demo-admin-key", "content-type": "application/json" };
     const created = await fetch(`${edge}/v1/triggers`, {

@@ -256,6 +256,18 @@ describe("the tracker's outbox", () => {
     expect(calls[1]!.events).toEqual(calls[0]!.events);
   });
 
+  it("lets two trackers over one outbox (two tabs) send each event once", async () => {
+    answer = async (call) => {
+      await idle(); // a slow edge, so the two tabs' sends overlap
+      return ok(call);
+    };
+    const [a, b] = [start({ batchSize: 5 }), start({ batchSize: 5 })];
+    for (let n = 0; n < 20; n++) (n % 2 ? a : b).track("step", { n });
+    await Promise.all([a.flush(), b.flush(), a.flush(), b.flush()]);
+    const sent = calls.flatMap((c) => c.events.map((e) => e.properties.n));
+    expect(sent.toSorted((x, y) => Number(x) - Number(y))).toEqual([...Array(20).keys()]);
+  });
+
   it("has each event in IndexedDB while it is sent, and deletes it once acknowledged", async () => {
     const inOutbox: string[][] = [];
     answer = async (call) => {
