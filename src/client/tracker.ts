@@ -74,25 +74,25 @@ export function createTracker(options: TrackerOptions): Tracker {
   const unsent = new Map<string, WireEvent>();
   const win = typeof window === "undefined" ? undefined : window;
   const locks = globalThis.navigator?.locks;
-  let visitor = loadVisitor(name + "visitor");
-  let writes: Promise<unknown> = outbox;
-  let sends = Promise.resolve();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let due = 0;
-  let notBefore = 0;
-  let attempt = 0;
-  let warned = false;
-  let stopped = false;
-
   // Background failures go to the console once per page, not once per batch.
+  let warned = false;
   const warn = (message: unknown): void => {
     if (!warned) console.warn("flamingo:", message);
     warned = true;
   };
 
+  let visitor = loadVisitor(name + "visitor");
+  let writes: Promise<unknown> = outbox.catch(warn); // no IndexedDB: said once, not unhandled
+  let sends = Promise.resolve();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let due = 0;
+  let notBefore = 0;
+  let attempt = 0;
+  let stopped = false;
+
   function track(event: string, properties: Properties = {}, traits?: Properties): void {
     // A JSON copy: later changes to the caller's objects must not reach the queued event, and
-    // what the edge cannot take (functions, cycles) throws here, in the caller's hands.
+    // what JSON cannot hold (cycles, BigInts) throws here, in the caller's hands.
     const e: WireEvent = JSON.parse(
       JSON.stringify({
         id: uuid(),

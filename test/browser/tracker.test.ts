@@ -5,7 +5,12 @@
  * localStorage, as the next page load of the site would create.
  */
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
-import { createTracker, type Action, type Tracker } from "../../src/client/tracker.ts";
+import {
+  createTracker,
+  type Action,
+  type Properties,
+  type Tracker,
+} from "../../src/client/tracker.ts";
 
 const edge = inject("edgeUrl");
 const run = crypto.randomUUID().slice(0, 8);
@@ -96,6 +101,24 @@ describe("the tracker in Chromium against wrangler dev", () => {
     await vi.waitFor(async () => expect(await eventCount(visitor)).toBe(60), { timeout: 10_000 });
     expect(sent).toHaveLength(60);
     expect(new Set(sent).size).toBe(60);
+  });
+
+  it("tracks a pageview with the page's path at start when autoPageviews is on", async () => {
+    const t = createTracker({
+      host: edge,
+      writeKey: "demo-write-key",
+      storageKey: `pageview-${run}`,
+      autoPageviews: true,
+    });
+    trackers.push(t);
+    await t.flush();
+    const res = await fetch(`${edge}/v1/visitors/${t.visitor()}`, {
+      headers: { authorization: "Bearer demo-read-key" },
+    });
+    const view = (await res.json()) as { events: { name: string; properties: Properties }[] };
+    expect(view.events).toMatchObject([
+      { name: "pageview", properties: { path: location.pathname, url: location.href } },
+    ]);
   });
 
   it("hands the in-page action of a trigger the events fired to onAction", async () => {
