@@ -35,6 +35,8 @@ app.use(
     origin: "*",
     allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
     allowHeaders: ["Content-Type", "Authorization", "Content-Encoding", "X-Retry-Count"],
+    // The SDK's outbox honours 429 Retry-After; cross-origin it can only read exposed headers.
+    exposeHeaders: ["Retry-After"],
     maxAge: 86400,
   }),
 );

@@ -19,6 +19,11 @@ export function copyColumn(c: Column, text: (sid: number) => string): ValueColum
   return { tags: c.tags.slice(), nums: c.nums.slice(), sids: c.sids.slice(), text };
 }
 
+/** A projected block column as is: views into WASM memory, valid while the scan is held. */
+export function viewColumn(c: Column, text: (sid: number) => string): ValueColumn {
+  return { tags: c.tags, nums: c.nums, sids: c.sids, text };
+}
+
 /** A column of `rows` absent values (a field the block lacks). */
 export function absentColumn(rows: number): ValueColumn {
   return {

@@ -107,5 +107,5 @@ describe("matchEvent", () => {
       );
       expect([w, got.length]).toEqual([w, reference.rows[0]![0]]);
     }
-  });
+  }, 60_000);
 });

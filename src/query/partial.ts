@@ -55,8 +55,11 @@ export type Partial =
 export type Acc =
   | { t: "count"; n: number }
   | { t: "num"; n: number; sum: number; min: number; max: number }
-  /** Distinct visitors: the exact set inside a task, the count once merged. */
-  | { t: "visitors"; set: Set<string>; n: number }
+  /**
+   * Distinct visitors: inside a task, a bitset of task-wide visitor ids (see
+   * `GroupTable.visitorId`) and its count; once merged, the count alone (`bits` empty).
+   */
+  | { t: "visitors"; bits: Uint8Array; n: number }
   | { t: "distinct"; d: Distinct }
   | { t: "pct"; p: Percentile };
 
@@ -66,7 +69,7 @@ export function newAcc(a: Aggregate): Acc {
       return { t: "count", n: 0 };
     case "countDistinct":
       return a.field === "visitor"
-        ? { t: "visitors", set: new Set(), n: 0 }
+        ? { t: "visitors", bits: new Uint8Array(0), n: 0 }
         : { t: "distinct", d: new Distinct() };
     case "percentile":
       return { t: "pct", p: new Percentile() };
@@ -84,6 +87,7 @@ export interface Group {
 /** Groups by key, bounded by MAX_GROUPS. */
 export class GroupTable {
   readonly groups = new Map<string, Group>();
+  private readonly visitors = new Map<string, number>();
   private readonly select: readonly Aggregate[];
   private readonly most: number;
 
@@ -96,7 +100,7 @@ export class GroupTable {
   }
 
   get(key: Scalar[]): Group {
-    const k = JSON.stringify(key);
+    const k = keyText(key);
     let g = this.groups.get(k);
     if (g === undefined) {
       if (this.groups.size >= this.most)
@@ -120,6 +124,13 @@ export class GroupTable {
     }
   }
 
+  /** A task-wide number for a visitor id, for the distinct-visitor bitsets. */
+  visitorId(visitor: string): number {
+    let id = this.visitors.get(visitor);
+    if (id === undefined) this.visitors.set(visitor, (id = this.visitors.size));
+    return id;
+  }
+
   toPartial(): GroupPartial[] {
     return [...this.groups.values()].map((g) => ({
       key: g.key,
@@ -129,6 +140,20 @@ export class GroupTable {
   }
 }
 
+/**
+ * A group key's map key: each value typed by its first character, so `"1"`, 1 and true differ;
+ * cheaper than JSON for the one- and two-item keys nearly every query has.
+ */
+function keyText(key: readonly Scalar[]): string {
+  let out = "";
+  for (const v of key) {
+    if (v === null) out += "\u0000|";
+    else if (typeof v === "string") out += `s${v.length}:${v}|`;
+    else out += `${typeof v === "number" ? "n" : "b"}${v}|`;
+  }
+  return out;
+}
+
 function accPartial(a: Acc): AggPartial {
   switch (a.t) {
     case "count":
@@ -136,7 +161,7 @@ function accPartial(a: Acc): AggPartial {
     case "num":
       return [a.n, a.sum, a.min, a.max];
     case "visitors":
-      return a.n + a.set.size;
+      return a.n;
     case "distinct":
       return a.d.toPartial();
     case "pct":
@@ -175,7 +200,7 @@ export function accValue(a: Acc, agg: Aggregate): number | null {
     case "count":
       return agg.field === undefined ? null : a.n;
     case "visitors":
-      return a.n + a.set.size;
+      return a.n;
     case "distinct":
       return a.d.estimate();
     case "pct":

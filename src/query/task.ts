@@ -18,6 +18,7 @@ import {
   copyColumn,
   typedKey,
   ValueCoder,
+  viewColumn,
   type ValueColumn,
 } from "./columns.ts";
 import { QueryError } from "./errors.ts";
@@ -26,6 +27,7 @@ import { canMatch, evalFilter, filterFields } from "./filter.ts";
 import {
   emptyStats,
   GroupTable,
+  type Acc,
   type EventRow,
   type Partial,
   type TaskStats,
@@ -139,7 +141,7 @@ async function loadColumns(
   r: BlockReader,
   fields: ReadonlySet<string>,
   source: TaskSource,
-): Promise<Map<string, ValueColumn>> {
+): Promise<Columns> {
   const rows = r.eventCount;
   const names: string[] = [];
   const refs: FieldRef[] = [];
@@ -164,12 +166,21 @@ async function loadColumns(
     }
   }
   const text = (sid: number) => r.string(sid);
+  let release = () => {};
   if (refs.length > 0) {
     const scan = r.scan(refs);
-    try {
-      names.forEach((name, i) => out.set(name, copyColumn(scan.column(i), text)));
-    } finally {
-      scan.release();
+    if (profileKeys.length === 0) {
+      // Nothing awaits before the block is done and nothing after this allocates in WASM
+      // memory (texts are read, not written), so the views stay valid: no copy.
+      names.forEach((name, i) => out.set(name, viewColumn(scan.column(i), text)));
+      release = () => scan.release();
+    } else {
+      // Profiles are awaited next: another task may grow the memory meanwhile. Copy.
+      try {
+        names.forEach((name, i) => out.set(name, copyColumn(scan.column(i), text)));
+      } finally {
+        scan.release();
+      }
     }
   }
   if (profileKeys.length > 0) {
@@ -197,7 +208,13 @@ async function loadColumns(
       out.set(name, columnOf(values));
     }
   }
-  return out;
+  return { cols: out, release };
+}
+
+/** A block's columns by field name; `release` frees the scan behind them once the block is done. */
+interface Columns {
+  cols: Map<string, ValueColumn>;
+  release(): void;
 }
 
 /** The rows of a block matching the query's time range and filter. */
@@ -235,47 +252,25 @@ async function genericBlock(
   source: TaskSource,
   table: GroupTable,
 ): Promise<void> {
-  const cols = await loadColumns(r, eventsFields(q, r), source);
+  const { cols, release } = await loadColumns(r, eventsFields(q, r), source);
+  try {
+    aggregateBlock(q, r, cols, table);
+  } finally {
+    release();
+  }
+}
+
+function aggregateBlock(
+  q: EventsQuery,
+  r: BlockReader,
+  cols: Map<string, ValueColumn>,
+  table: GroupTable,
+): void {
   const mask = selection(r, q.time, q.where, cols);
   const rows = r.eventCount;
-
-  // Group codes per row: one coder per group item, combined into a slot per distinct key.
-  const coders = q.groupBy.map((g) => ("field" in g ? new ValueCoder(cols.get(g.field)!) : null));
-  const buckets = q.groupBy.map((g) => ("time" in g ? new BucketCoder(g.time, g.tz) : null));
-  const times = cols.get("time")?.nums;
-  // A slot per distinct combination: codes below 2^13 pack into one exact number (4 x 13 bits),
-  // larger ones (rare: > 8,192 distinct values in a block) fall back to a text key.
-  const slotOf = new Map<number | string, number>();
-  const slotKeys: number[][] = [];
   const rowSlot = new Int32Array(rows).fill(-1);
-  const codes: number[] = new Array(q.groupBy.length);
-  for (let i = 0; i < rows; i++) {
-    if (mask[i] === 0) continue;
-    let key: number | string = 0;
-    let scale = 1;
-    let wide = false;
-    for (let g = 0; g < codes.length; g++) {
-      const c = coders[g] !== null ? coders[g]!.code(i) : buckets[g]!.code(times![i]!);
-      codes[g] = c;
-      if (c >= 8192) wide = true;
-      key += c * scale;
-      scale *= 8192;
-    }
-    if (wide) key = codes.join(",");
-    let slot = slotOf.get(key);
-    if (slot === undefined) {
-      slot = slotKeys.push([...codes]) - 1;
-      slotOf.set(key, slot);
-    }
-    rowSlot[i] = slot;
-  }
-  const groups = slotKeys.map((k) =>
-    table.get(
-      k.map((c, g): Scalar =>
-        coders[g] !== null ? coders[g]!.values[c]! : buckets[g]!.starts[c]!,
-      ),
-    ),
-  );
+  const slotKeys = assignSlots(q, cols, mask, rowSlot);
+  const groups = slotKeys.map((k) => table.get(k));
   for (let i = 0; i < rows; i++) if (rowSlot[i]! >= 0) groups[rowSlot[i]!]!.count++;
 
   q.select.forEach((agg, a) => {
@@ -311,7 +306,25 @@ async function genericBlock(
             (acc0[s] as { p: { add(v: number): void } }).p.add(nums[i]!);
         }
         return;
-      case "visitors":
+      case "visitors": {
+        // Visitor ids become task-wide numbers once per block; each group keeps a bitset of them.
+        const coder = new ValueCoder(col);
+        let ids = new Int32Array(256).fill(-1);
+        for (let i = 0; i < rows; i++) {
+          const s = rowSlot[i]!;
+          if (s < 0 || tags[i]! <= Tag.NULL) continue;
+          const c = coder.code(i);
+          if (c >= ids.length) {
+            const grown = new Int32Array(Math.max(c + 1, ids.length * 2)).fill(-1);
+            grown.set(ids);
+            ids = grown;
+          }
+          let id = ids[c]!;
+          if (id < 0) ids[c] = id = table.visitorId(String(coder.values[c]));
+          addVisitor(acc0[s] as VisitorAcc, id);
+        }
+        return;
+      }
       case "distinct": {
         // Distinct codes per slot, then one typed key per distinct value per slot.
         const coder = new ValueCoder(col);
@@ -322,15 +335,110 @@ async function genericBlock(
         }
         seen.forEach((set, s) => {
           const acc = acc0[s]!;
-          for (const c of set) {
-            const v = coder.values[c]!;
-            if (acc.t === "visitors") acc.set.add(v as string);
-            else if (acc.t === "distinct") acc.d.add(typedKey(v));
-          }
+          if (acc.t === "distinct") for (const c of set) acc.d.add(typedKey(coder.values[c]!));
         });
       }
     }
   });
+}
+
+type VisitorAcc = Extract<Acc, { t: "visitors" }>;
+
+/** Marks a task-wide visitor id in a group's bitset, counting it the first time. */
+function addVisitor(acc: VisitorAcc, id: number): void {
+  const byte = id >>> 3;
+  if (byte >= acc.bits.length) {
+    const grown = new Uint8Array(Math.max(byte + 1, acc.bits.length * 2, 64));
+    grown.set(acc.bits);
+    acc.bits = grown;
+  }
+  const bit = 1 << (id & 7);
+  if ((acc.bits[byte]! & bit) === 0) {
+    acc.bits[byte] = acc.bits[byte]! | bit;
+    acc.n++;
+  }
+}
+
+/**
+ * Gives each selected row the slot of its group-key combination and returns each slot's key.
+ * One group item: the item's code is the slot. Two: a table per first code. More: a map of
+ * the codes packed into one number (13 bits each), or their text when a code is wider.
+ */
+function assignSlots(
+  q: EventsQuery,
+  cols: Map<string, ValueColumn>,
+  mask: Uint8Array,
+  rowSlot: Int32Array,
+): Scalar[][] {
+  const rows = mask.length;
+  const coders = q.groupBy.map((g) => ("field" in g ? new ValueCoder(cols.get(g.field)!) : null));
+  const buckets = q.groupBy.map((g) => ("time" in g ? new BucketCoder(g.time, g.tz) : null));
+  const times = cols.get("time")?.nums;
+  const codeOf = (g: number, i: number) =>
+    coders[g] !== null ? coders[g]!.code(i) : buckets[g]!.code(times![i]!);
+  const valueOf = (g: number, c: number): Scalar =>
+    coders[g] !== null ? coders[g]!.values[c]! : buckets[g]!.starts[c]!;
+  const n = q.groupBy.length;
+  const slotCodes: number[][] = [];
+  if (n === 0) {
+    for (let i = 0; i < rows; i++) if (mask[i] === 1) rowSlot[i] = 0;
+    return [[]];
+  }
+  if (n === 1) {
+    let slotOfCode = new Int32Array(64).fill(-1);
+    for (let i = 0; i < rows; i++) {
+      if (mask[i] === 0) continue;
+      const c = codeOf(0, i);
+      if (c >= slotOfCode.length) {
+        const grown = new Int32Array(Math.max(c + 1, slotOfCode.length * 2)).fill(-1);
+        grown.set(slotOfCode);
+        slotOfCode = grown;
+      }
+      let slot = slotOfCode[c]!;
+      if (slot < 0) slotOfCode[c] = slot = slotCodes.push([c]) - 1;
+      rowSlot[i] = slot;
+    }
+  } else if (n === 2) {
+    const byFirst: (Int32Array | undefined)[] = [];
+    for (let i = 0; i < rows; i++) {
+      if (mask[i] === 0) continue;
+      const c0 = codeOf(0, i);
+      const c1 = codeOf(1, i);
+      let t = byFirst[c0];
+      if (t === undefined || c1 >= t.length) {
+        const grown = new Int32Array(Math.max(c1 + 1, (t?.length ?? 8) * 2)).fill(-1);
+        if (t !== undefined) grown.set(t);
+        byFirst[c0] = t = grown;
+      }
+      let slot = t[c1]!;
+      if (slot < 0) t[c1] = slot = slotCodes.push([c0, c1]) - 1;
+      rowSlot[i] = slot;
+    }
+  } else {
+    const slotOf = new Map<number | string, number>();
+    const codes: number[] = new Array(n);
+    for (let i = 0; i < rows; i++) {
+      if (mask[i] === 0) continue;
+      let key: number | string = 0;
+      let scale = 1;
+      let wide = false;
+      for (let g = 0; g < n; g++) {
+        const c = codeOf(g, i);
+        codes[g] = c;
+        if (c >= 8192) wide = true;
+        key += c * scale;
+        scale *= 8192;
+      }
+      if (wide) key = codes.join(",");
+      let slot = slotOf.get(key);
+      if (slot === undefined) {
+        slot = slotCodes.push([...codes]) - 1;
+        slotOf.set(key, slot);
+      }
+      rowSlot[i] = slot;
+    }
+  }
+  return slotCodes.map((k) => k.map((c, g) => valueOf(g, c)));
 }
 
 /** Codes for the time buckets rows fall in; rows arrive mostly in time order. */
@@ -464,8 +572,7 @@ function fastBlock(q: EventsQuery, r: BlockReader, table: GroupTable): boolean {
     if (groupCol !== null && results[0]!.some((row) => row.sid < 0)) {
       // sid -1 lumps nulls, absents, numbers and booleans: fine only when there are no numbers or booleans.
       const tags = scan.column(groupCol).tags;
-      for (let i = 0; i < tags.length; i++)
-        if (tags[i] === Tag.NUMBER || tags[i] === Tag.BOOL) return false;
+      if (tags.includes(Tag.NUMBER) || tags.includes(Tag.BOOL)) return false;
     }
     const keyOf = (sid: number): Scalar[] =>
       g === undefined ? [] : [sid < 0 ? null : r.string(sid)];
@@ -509,7 +616,7 @@ async function visitorsTask(q: ListQuery, source: TaskSource, stats: TaskStats):
   for await (const block of source.blocks(q.time)) {
     const r = block.reader;
     if (!admit(r, q.time, q.where, stats)) continue;
-    const cols = await loadColumns(r, listFields(q), source);
+    const { cols, release } = await loadColumns(r, listFields(q), source);
     const mask = selection(r, q.time, q.where, cols);
     const v = cols.get("visitor")!;
     let done = new Uint8Array(256);
@@ -526,6 +633,7 @@ async function visitorsTask(q: ListQuery, source: TaskSource, stats: TaskStats):
       const id = r.string(sid);
       if (after === null || id > after) found.add(id);
     }
+    release();
   }
   const ids = [...found].sort(compareText);
   const page = ids.slice(0, q.limit);
@@ -559,7 +667,7 @@ async function rawEventsTask(q: ListQuery, source: TaskSource, stats: TaskStats)
       continue;
     }
     if (!admit(r, q.time, q.where, stats)) continue;
-    const cols = await loadColumns(r, listFields(q), source);
+    const { cols, release } = await loadColumns(r, listFields(q), source);
     const mask = selection(r, q.time, q.where, cols);
     const t = cols.get("time")!.nums;
     const floor = best.length === keep ? best.at(-1)!.time : -Infinity;
@@ -571,6 +679,7 @@ async function rawEventsTask(q: ListQuery, source: TaskSource, stats: TaskStats)
       best.push(e);
       added = true;
     }
+    release();
     if (added) best = best.sort(newer).slice(0, keep);
   }
   const rows: EventRow[] = best
