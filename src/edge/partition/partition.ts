@@ -98,11 +98,14 @@ export class Partition extends DurableObject<Env> implements PartitionApi {
     // Serial with ingest: a query sees every event whose ingest answered before it, and never a
     // half-applied batch.
     return this.serial(async (s) => {
+      this.resident.begin();
       try {
         return { ok: true, partial: await runTask(query, partitionSource(s, this.resident)) };
       } catch (error) {
         if (!(error instanceof QueryError)) throw error;
         return { ok: false, code: error.code, path: error.path, message: error.message };
+      } finally {
+        this.resident.end();
       }
     });
   }

@@ -1,10 +1,14 @@
 /**
  * Blocks kept opened in WASM memory between queries, so a query scans instead of reading
- * SQLite and validating every block again. Derived data: dropped whole whenever the isolate's
- * budget is passed, and reopened from the log on the next query (docs/query.md, "How it runs").
+ * SQLite and validating every block again (docs/query.md, "How it runs"). Derived data: dropped
+ * whenever the isolate's budget is passed, and reopened from the log on a later query.
  *
- * The budget (128 MB) is per isolate, shared by every partition object the isolate hosts: the
- * least recently used partition's blocks go first.
+ * The budget (128 MB of block bytes) is per isolate, shared by every partition object the
+ * isolate hosts: the least recently used idle partition's blocks go first, and its WASM memory
+ * is reset for reuse rather than dropped (dropping instances leaves their memory to the garbage
+ * collector, which grew one local isolate past 1 GiB). A partition busy with a query is never
+ * evicted under it; when its own blocks cannot fit, the rest of that query's blocks are opened
+ * in scratch memory that is reset when the query ends.
  */
 import { openBlock, type BlockReader, type FullBlockReader } from "../../flam/index.ts";
 import { FlamWasm } from "../../flam/wasm/index.ts";
@@ -16,9 +20,10 @@ export const QUERY_CACHE_BYTES = 128 * 1024 * 1024;
 const caches = new Set<ResidentBlocks>();
 let clock = 0;
 
-interface Resident {
+/** An opened block; `bytes` reads its bytes again for the rare full decode (rawEvents pages). */
+export interface Resident {
   reader: BlockReader;
-  bytes: Uint8Array;
+  bytes: () => Uint8Array;
   full?: FullBlockReader;
 }
 
@@ -27,80 +32,99 @@ interface Resident {
  * small and many when batches are small, so opening them per query would dominate).
  *
  * @example
- * const resident = new ResidentBlocks();
- * const block = await resident.get(`s${meta.first}`, () => store.readBlock(meta.first));
+ * resident.begin();
+ * try { const r = await resident.get(`s${first}`, () => store.block(first)!); } finally { resident.end(); }
  */
 export class ResidentBlocks {
   private flam: FlamWasm | null = null;
-  /** By `s<first>` (sealed block) or `t<first>` (tail segment): a block and a segment can share a first offset. */
+  private scratch: FlamWasm | null = null;
   private readonly blocks = new Map<string, Resident>();
+  /** Bytes of the blocks held (as opened in WASM memory). */
+  held = 0;
   /** Bytes of forgotten blocks still in the arena. */
   private stale = 0;
-  /** Bytes held: each block twice (the WASM copy and the JS bytes kept for event decoding). */
-  held = 0;
   used = 0;
+  /** Queries running over these blocks: never evicted meanwhile. */
+  busy = 0;
 
-  async get(
-    key: string,
-    load: () => Promise<Uint8Array | undefined> | Uint8Array,
-  ): Promise<Resident> {
+  begin(): void {
+    this.busy++;
     this.used = ++clock;
+  }
+
+  end(): void {
+    this.busy--;
+    if (this.busy === 0) this.scratch?.clear();
+  }
+
+  /** The opened block for `key`, opening `load()`'s bytes on a miss. */
+  async get(key: string, load: () => Uint8Array | undefined | Promise<Uint8Array | undefined>) {
     const hit = this.blocks.get(key);
     if (hit !== undefined) return hit;
     const bytes = await load();
     if (bytes === undefined) throw new Error(`log store lost block ${key}`);
-    // The await let other calls run; another query of this partition may have opened it.
     const again = this.blocks.get(key);
     if (again !== undefined) return again;
-    makeRoom(2 * bytes.length, this);
+    const reread = () => bytes;
+    if (!makeRoom(bytes.length, this)) {
+      this.scratch ??= FlamWasm.fromModule(flamModule);
+      return { reader: this.scratch.open(bytes), bytes: reread };
+    }
     this.flam ??= FlamWasm.fromModule(flamModule);
-    const resident = { reader: this.flam.open(bytes), bytes };
+    // The JS bytes are not kept (they would double the memory): a full decode reads them again.
+    const resident: Resident = { reader: this.flam.open(bytes), bytes: () => load() as Uint8Array };
     this.blocks.set(key, resident);
-    this.held += 2 * bytes.length;
+    this.held += bytes.length;
     caches.add(this);
     return resident;
   }
 
+  /** The full (event-decoding) reader of a block, made on first use. */
+  full(resident: Resident): FullBlockReader {
+    resident.full ??= openBlock(resident.bytes());
+    return resident.full;
+  }
+
   /**
-   * Forgets blocks not in `live` (tail segments that were sealed since). Their arena memory is
-   * only freed by a clear, so once the forgotten bytes pass half of what is held, everything is
-   * dropped and the live blocks are reopened on demand.
+   * Forgets blocks not in `live` (tail segments sealed since). Their arena memory is freed only
+   * by a reset, so once forgotten bytes pass half of what is held, everything is reset. Call at
+   * the start of a query, before any block of it is handed out.
    */
   keepOnly(live: ReadonlySet<string>): void {
     for (const [key, r] of this.blocks) {
       if (live.has(key)) continue;
       this.blocks.delete(key);
-      this.stale += 2 * r.bytes.length;
+      this.stale += r.reader.byteLength;
+      this.held -= r.reader.byteLength;
     }
-    if (this.stale > this.held / 2) this.clear();
+    if (this.stale > this.held) this.reset();
   }
 
-  /** The full (event-decoding) reader of a resident block, made on first use. */
-  full(resident: Resident): FullBlockReader {
-    resident.full ??= openBlock(resident.bytes);
-    return resident.full;
-  }
-
-  /** Drops every block (the WASM instance too, so its memory is freed). */
-  clear(): void {
+  /** Drops every block; the WASM memory stays for the next ones. */
+  reset(): void {
     this.blocks.clear();
-    this.flam = null;
+    this.flam?.clear();
     this.held = 0;
     this.stale = 0;
     caches.delete(this);
   }
 }
 
-/** Evicts least recently used partitions' blocks until `bytes` more fit the isolate budget. */
-function makeRoom(bytes: number, keep: ResidentBlocks): void {
+/**
+ * Makes room for `bytes` more by resetting the least recently used idle partitions; false when
+ * even that is not enough (the caller opens into scratch memory instead).
+ */
+function makeRoom(bytes: number, self: ResidentBlocks): boolean {
   let total = bytes;
   for (const c of caches) total += c.held;
-  if (total <= QUERY_CACHE_BYTES) return;
-  const byAge = [...caches].sort((a, b) => a.used - b.used);
-  for (const c of byAge) {
-    if (total <= QUERY_CACHE_BYTES) return;
+  if (total <= QUERY_CACHE_BYTES) return true;
+  const idle = [...caches]
+    .filter((c) => c !== self && c.busy === 0)
+    .sort((a, b) => a.used - b.used);
+  for (const c of idle) {
+    if (total <= QUERY_CACHE_BYTES) break;
     total -= c.held;
-    c.clear();
+    c.reset();
   }
-  if (total > QUERY_CACHE_BYTES) keep.clear();
+  return total <= QUERY_CACHE_BYTES;
 }

@@ -28,7 +28,7 @@ export function partitionSource(state: PartitionState, resident: ResidentBlocks)
       );
       const { sealed, tail } = log.snapshot(range);
       for (const meta of sealed) {
-        const r = await resident.get(`s${meta.first}`, () => store.readBlock(meta.first));
+        const r = await resident.get(`s${meta.first}`, () => store.block(meta.first));
         yield { reader: r.reader, event: (i) => resident.full(r).event(i) };
       }
       for (const segment of tail) {
