@@ -9,10 +9,11 @@
  *   profiles), timed inside the Durable Object through the local-only debug route.
  * Then it reads back a sample of visitors to check the events were stored.
  * The last line is one JSON object: partitionEventsPerSec, httpEventsPerSec, singleAckP50Ms,
- * singleAckP99Ms.
+ * singleAckP99Ms, and partitionCpuUsPerEvent (workerd's CPU time per event of the partition
+ * rounds, from /proc; null elsewhere), which moves much less with the machine's load.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir, cpus } from "node:os";
 import { join } from "node:path";
 import { generateEvents } from "./gen/events.ts";
@@ -24,6 +25,47 @@ const READ = "demo-read-key";
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+/**
+ * CPU time (user + system, ms) of the workerd processes under `root` (wrangler dev's), from
+ * /proc; `undefined` where there is none. On a shared machine wall time swings with the load of
+ * other processes; CPU time per event much less, so the bench prints both.
+ */
+function workerdCpuMs(root: number): number | undefined {
+  let names: string[];
+  try {
+    names = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  } catch {
+    return undefined;
+  }
+  const procs = new Map<number, { parent: number; workerd: boolean; ms: number }>();
+  for (const pid of names) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      // Fields after the command name: state, ppid, ..., utime (14th), stime (15th), in ticks.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      procs.set(Number(pid), {
+        parent: Number(fields[1]),
+        workerd: stat.includes("(workerd)"),
+        ms: (Number(fields[11]) + Number(fields[12])) * 10,
+      });
+    } catch {
+      // the process ended
+    }
+  }
+  let total = 0;
+  for (const p of procs.values()) {
+    if (!p.workerd) continue;
+    for (let up: number | undefined = p.parent, depth = 0; up && depth < 8; depth++) {
+      if (up === root) {
+        total += p.ms;
+        break;
+      }
+      up = procs.get(up)?.parent;
+    }
+  }
+  return total;
 }
 
 async function waitForHealth(deadline: number): Promise<void> {
@@ -152,6 +194,7 @@ async function main() {
 
     // Inside one partition: 200 rounds of 500 realistic events, appended by one partition.
     const canonical = generated.slice(0, 500).map((e) => ({ ...e, visitorProperties: {} }));
+    const cpuBefore = workerdCpuMs(wrangler.pid!);
     const t = performance.now();
     const res = await fetch(`${BASE}/v1/debug/partition-append?repeat=200`, {
       method: "POST",
@@ -159,11 +202,18 @@ async function main() {
     });
     const inside = (await res.json()) as { events: number; ms: number };
     const insideMs = performance.now() - t;
+    const cpuAfter = workerdCpuMs(wrangler.pid!);
     if (inside.events !== 100_000)
       throw new Error(`partition stored ${inside.events} of 100000 events`);
     const partitionEventsPerSec = (inside.events / insideMs) * 1000;
+    // workerd's CPU time for those rounds (the Worker, the partition and storage), per event.
+    const cpuUsPerEvent =
+      cpuBefore === undefined || cpuAfter === undefined
+        ? undefined
+        : ((cpuAfter - cpuBefore) / inside.events) * 1000;
     console.log(
-      `inside one partition: ${inside.events} events in batches of 500 in ${insideMs.toFixed(0)} ms: ${Math.round(partitionEventsPerSec)} events/s`,
+      `inside one partition: ${inside.events} events in batches of 500 in ${insideMs.toFixed(0)} ms: ${Math.round(partitionEventsPerSec)} events/s` +
+        (cpuUsPerEvent === undefined ? "" : `; workerd CPU ${cpuUsPerEvent.toFixed(1)} us/event`),
     );
 
     // Read-back check: a sample of visitors has at least the events sent for them.
@@ -183,6 +233,8 @@ async function main() {
         httpEventsPerSec: Math.round(Math.max(big.eventsPerSec, twenty.eventsPerSec)),
         singleAckP50Ms: Number(single.p50.toFixed(2)),
         singleAckP99Ms: Number(single.p99.toFixed(2)),
+        partitionCpuUsPerEvent:
+          cpuUsPerEvent === undefined ? null : Number(cpuUsPerEvent.toFixed(1)),
       }),
     );
   } catch (e) {
