@@ -72,16 +72,17 @@ async function partitionOfVisitor(visitor: string) {
   return env.PARTITION.getByName(partitionObjectName(project.id, partition));
 }
 
-/** Every visitor's trigger state row of a partition, parsed. */
+/** Every visitor's trigger state row of a partition, parsed (written first: rows lag behind). */
 function stateRows(stub: DurableObjectStub<Partition>): Promise<Record<string, unknown>> {
-  return runInDurableObject(stub, (_: Partition, state) =>
-    Object.fromEntries(
+  return runInDurableObject(stub, (instance: Partition, state) => {
+    instance.triggers.flush();
+    return Object.fromEntries(
       state.storage.sql
         .exec<{ visitor: string; state: string }>("SELECT visitor, state FROM trigger_state")
         .toArray()
         .map((r) => [r.visitor, JSON.parse(r.state)]),
-    ),
-  );
+    );
+  });
 }
 
 /** The airline trigger without its webhook (no test but the outbox's may reach the network). */

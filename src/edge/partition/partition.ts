@@ -3,7 +3,7 @@
  * reads live beside it, one concept per file (docs/partition.md).
  */
 import { DurableObject } from "cloudflare:workers";
-import type { FlamEvent } from "../../flam/index.ts";
+import { openBlock, type FlamEvent } from "../../flam/index.ts";
 import type { Env } from "../env.ts";
 import { rebuild } from "./catch-up.ts";
 import { QueryError, runTask, type Query } from "../../query/index.ts";
@@ -19,6 +19,19 @@ import { replayLog } from "./replay.ts";
 import { evaluateBatch } from "./trigger-ingest.ts";
 import { TriggerEngine } from "./trigger-engine.ts";
 import { visitorView } from "./visitor-view.ts";
+
+const EMPTY = { properties: {} };
+
+/** The log's events from offset `from` on, in order (decoding only the blocks that hold them). */
+function* eventsFrom({ log, store }: PartitionState["source"], from: number): Generator<FlamEvent> {
+  for (const meta of log.metas()) {
+    if (meta.first + meta.count <= from) continue;
+    const bytes = store.block(meta.first);
+    if (bytes === undefined) throw new Error(`log block ${meta.first} is missing from storage`);
+    const events = openBlock(bytes).events();
+    for (let i = Math.max(0, from - meta.first); i < events.length; i++) yield events[i]!;
+  }
+}
 
 /**
  * One partition: a project's visitors in a range of buckets, their log and derived state.
@@ -45,7 +58,12 @@ export class Partition extends DurableObject<Env> implements PartitionApi {
 
   ingest(events: FlamEvent[]): Promise<IngestOutcome[]> {
     return this.serial(async (s) => {
-      if (!this.triggers.active) return ingest(s.source, s.derived, events);
+      const { log } = s.source;
+      if (!this.triggers.active) {
+        const outcomes = await ingest(s.source, s.derived, events);
+        this.triggers.advance(log.nextOffset);
+        return outcomes;
+      }
       // Profiles as they were before the batch: the engine folds them event by event.
       const before = s.derived.profiles.load([...new Set(events.map((e) => e.visitor))]);
       const outcomes = await ingest(s.source, s.derived, events);
@@ -53,8 +71,7 @@ export class Partition extends DurableObject<Env> implements PartitionApi {
       const effects = evaluateBatch(this.triggers, events, outcomes, before, now);
       // All of it lands with the batch: the storage writes of one call commit together.
       if (effects.fired.length > 0) await ingest(s.source, s.derived, effects.fired);
-      this.triggers.write();
-      this.triggers.written();
+      this.triggers.advance(log.nextOffset);
       if (effects.webhooks.length > 0) {
         this.outbox.enqueue(effects.webhooks, now);
         await this.outbox.schedule();
@@ -116,8 +133,8 @@ export class Partition extends DurableObject<Env> implements PartitionApi {
       // Trigger state too: replayed without firing; logged firings restore frequency bookkeeping.
       this.triggers.clear();
       replayLog(s.source, (event, profile) => this.triggers.step(event, profile, "backfill"));
-      this.triggers.write();
-      this.triggers.written();
+      this.triggers.advance(s.source.log.nextOffset);
+      this.triggers.flush();
       return result;
     });
   }
@@ -134,10 +151,21 @@ export class Partition extends DurableObject<Env> implements PartitionApi {
 
   /** Opens the state on first use; a failed open is retried by the next call. */
   private open(): Promise<PartitionState> {
-    this.state ??= openPartition(this.ctx.storage).catch((error: unknown) => {
-      this.state = undefined;
-      throw error;
-    });
+    this.state ??= openPartition(this.ctx.storage)
+      .then((state) => {
+        // Trigger states are written behind the log too: step what the last run left unwritten.
+        const { log } = state.source;
+        this.triggers.catchUp(
+          log.nextOffset,
+          (from) => eventsFrom(state.source, from),
+          (visitor) => state.derived.profiles.load([visitor]).get(visitor)?.profile ?? EMPTY,
+        );
+        return state;
+      })
+      .catch((error: unknown) => {
+        this.state = undefined;
+        throw error;
+      });
     return this.state;
   }
 }

@@ -1,8 +1,9 @@
 /**
  * A partition's trigger engine (docs/triggers.md): the definition set it holds, the evaluator
  * compiled from it, and every visitor's evaluation state. The state is derived data, staged in
- * memory and written behind the log like profiles (the caller writes it with the other derived
- * rows and replays the log past its watermark after a restart, in backfill mode).
+ * memory and written behind the log like profiles: every `FLUSH_EVENTS` events (or when many
+ * visitors are staged), with a watermark `through`; after a restart, `catchUp` replays the log
+ * past the watermark in backfill mode, which never fires again.
  *
  * Firings are facts of the log: each one is appended as a `$fired` event (carrying the tag
  * action's properties, so tags reach the profile through the ordinary fold), and a replay that
@@ -30,7 +31,17 @@ const MIGRATIONS: readonly Migration[] = [
        effective TEXT NOT NULL)`,
     `CREATE TABLE trigger_state (visitor TEXT PRIMARY KEY, state TEXT NOT NULL)`,
   ],
+  [
+    // -1: states were written with every batch until now, so they are level with the log.
+    `CREATE TABLE trigger_progress (id INTEGER PRIMARY KEY CHECK (id = 0), through INTEGER NOT NULL)`,
+    `INSERT INTO trigger_progress (id, through) VALUES (0, -1)`,
+  ],
 ];
+
+/** States are written once this many events were stepped since the last write. */
+export const TRIGGER_FLUSH_EVENTS = 8192;
+/** ... or once this many visitors' states wait in memory. */
+const TRIGGER_FLUSH_VISITORS = 4096;
 
 /** Name of the system event recording a firing. */
 export const FIRED_EVENT = "$fired";
@@ -57,6 +68,9 @@ export class TriggerEngine {
   private readonly cache = new ByteLru<string, VisitorState>(STATE_CACHE_BYTES);
   private staged = new Map<string, VisitorState>();
   private writing: [string, VisitorState, number][] = [];
+  /** Log offset through which every event has been stepped (in memory), and as stored. */
+  private through: number;
+  private storedThrough: number;
 
   constructor(storage: DurableObjectStorage) {
     this.storage = storage;
@@ -72,6 +86,54 @@ export class TriggerEngine {
     );
     this.set = resolveSet(set, effective);
     this.evaluator = createEvaluator(this.set);
+    this.through = this.storedThrough = this.sql
+      .exec<{ through: number }>("SELECT through FROM trigger_progress")
+      .one().through;
+  }
+
+  /**
+   * Steps the log events past the stored watermark, in backfill mode (a restart lost the states
+   * staged in memory; their firings already happened and are in the log as `$fired` events).
+   * Profiles are as stored now, which may be a little ahead of those events: only visitor-property
+   * conditions over the replayed stretch can tell.
+   */
+  catchUp(
+    next: number,
+    events: (from: number) => Iterable<FlamEvent>,
+    profile: (visitor: string) => ProfileView,
+  ): number {
+    if (this.through < 0) this.through = this.storedThrough = next;
+    if (this.through >= next) return 0;
+    let n = 0;
+    if (this.active)
+      for (const event of events(this.through)) {
+        this.step(event, profile(event.visitor), "backfill");
+        n++;
+      }
+    this.through = next;
+    this.flush();
+    return n;
+  }
+
+  /** Marks every event below `next` as stepped; writes the states when enough have waited. */
+  advance(next: number): void {
+    this.through = next;
+    if (
+      this.through - this.storedThrough >= TRIGGER_FLUSH_EVENTS ||
+      this.staged.size >= TRIGGER_FLUSH_VISITORS
+    )
+      this.flush();
+  }
+
+  /** Writes the staged states and the watermark in one transaction. */
+  flush(): void {
+    if (this.staged.size === 0 && this.through === this.storedThrough) return;
+    this.storage.transactionSync(() => {
+      this.write();
+      this.sql.exec("UPDATE trigger_progress SET through = ?", this.through);
+    });
+    this.written();
+    this.storedThrough = this.through;
   }
 
   /** The version of the definition set held. */
@@ -146,8 +208,10 @@ export class TriggerEngine {
         JSON.stringify([...next.effective]),
       );
       this.write();
+      this.sql.exec("UPDATE trigger_progress SET through = ?", this.through);
     });
     this.written();
+    this.storedThrough = this.through;
     return changed;
   }
 
@@ -200,6 +264,8 @@ export class TriggerEngine {
   /** Deletes every state (before a rebuild); definitions stay. */
   clear(): void {
     this.sql.exec("DELETE FROM trigger_state");
+    this.sql.exec("UPDATE trigger_progress SET through = 0");
+    this.through = this.storedThrough = 0;
     this.cache.clear();
     this.staged.clear();
     this.writing = [];
