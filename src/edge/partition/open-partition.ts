@@ -15,7 +15,7 @@ export interface PartitionState {
 
 /**
  * Opens the partition state. The Log keeps its default options (seal at 8,192 events or
- * 512 KiB), so its tail holds at most about 512 KiB plus one batch in memory.
+ * 4 MiB of segments), so its tail holds at most about 4 MiB plus one batch in memory.
  *
  * @example
  * const { source, derived } = await openPartition(ctx.storage);
