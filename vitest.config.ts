@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { playwright } from "@vitest/browser-playwright";
 import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
@@ -11,6 +12,10 @@ const node: TestProjectInlineConfiguration = {
     include: ["src/**/*.test.ts", "test/node/**/*.test.ts", "bench/**/*.test.ts"],
   },
 };
+
+// wrangler.toml's `[assets]` directory must exist for the Worker to load; `npm start` and
+// `npm run build` fill it (scripts/build-web.mjs), tests of the API need it only to exist.
+mkdirSync("build/web", { recursive: true });
 
 /** The Worker from wrangler.toml, exercised inside workerd (`exports.default.fetch`). */
 const workerd: TestProjectInlineConfiguration = {
