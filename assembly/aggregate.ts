@@ -9,10 +9,13 @@
 // not the dictionary size.
 //
 // Two passes, so that neither branches on data: the first gives every selected row its group
-// and counts it; the second visits only the selected rows holding a NUMBER (a SIMD mask) and
+// and counts it; the second visits only the selected rows holding a NUMBER (bits of a mask) and
 // adds them in row order, as the TypeScript reference does, so both give identical doubles.
+// Both passes take 16 rows' selection as bits (lanes.ts: one v128 bitmask, or two u64 words in
+// the scalar build), so both builds visit the same rows in the same order.
 
 import { arenaEnsure, arenaMark } from "./arena";
+import { selectedBits, selectedWithTag } from "./lanes";
 import { D_GROUP_SLOTS, D_STRINGS } from "./layout";
 import {
   SC_BLOCK,
@@ -64,7 +67,7 @@ export function aggregate(scan: usize, group: i32, value: i32): i32 {
   if (group < 0) {
     // One group: its count is the number of selected rows.
     let count: u32 = 0;
-    for (let base: usize = 0; base < stride; base += 16) count += <u32>popcnt<i32>(i8x16.bitmask(v128.load(mask + base)));
+    for (let base: usize = 0; base < stride; base += 16) count += <u32>popcnt<i32>(selectedBits(mask + base));
     if (count > 0) {
       n = 1;
       startGroup(out, -1);
@@ -75,7 +78,7 @@ export function aggregate(scan: usize, group: i32, value: i32): i32 {
     let gSids = scanSids(scan, <u32>group);
     let keepRows = value >= 0;
     for (let base: usize = 0; base < stride; base += 16) {
-      let bits = i8x16.bitmask(v128.load(mask + base));
+      let bits = selectedBits(mask + base);
       if (bits == 0xffff) {
         // A whole chunk selected (no filter, or a common value): no bit scanning.
         for (let r = base; r < base + 16; r++) n = groupRow(r, n, gTags, gSids, slots, other, out, rowGroup, keepRows);
@@ -93,10 +96,8 @@ export function aggregate(scan: usize, group: i32, value: i32): i32 {
   if (value >= 0) {
     let vTags = scanTags(scan, <u32>value);
     let vNums = scanNums(scan, <u32>value);
-    let number = i8x16.splat(TAG_NUMBER);
     for (let base: usize = 0; base < stride; base += 16) {
-      let hit = v128.and(v128.load(mask + base), i8x16.eq(v128.load(vTags + base), number));
-      let bits = i8x16.bitmask(hit);
+      let bits = selectedWithTag(mask + base, vTags + base, TAG_NUMBER);
       while (bits != 0) {
         let r = base + <usize>ctz<i32>(bits);
         bits &= bits - 1;
@@ -155,7 +156,13 @@ export function aggregate(scan: usize, group: i32, value: i32): i32 {
 @inline function startGroup(g: usize, sid: i32): void {
   store<i32>(g, sid, G_SID);
   store<u32>(g, 0, G_VALUE_COUNT);
-  v128.store(g, i32x4.splat(0), G_COUNT); // the four row banks
+  // The four row banks.
+  if (ASC_FEATURE_SIMD) {
+    v128.store(g, i32x4.splat(0), G_COUNT);
+  } else {
+    store<u64>(g, 0, G_COUNT);
+    store<u64>(g, 0, G_COUNT + 8);
+  }
   store<f64>(g, 0, G_SUM);
   store<f64>(g, Infinity, G_MIN);
   store<f64>(g, -Infinity, G_MAX);

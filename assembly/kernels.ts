@@ -1,10 +1,13 @@
 // Selection kernels over projected columns (block-reader.ts `Scan`): each `where*` ANDs a
 // predicate into the u8 selection mask (0xFF selected). They run on 16 rows at a time with
 // v128 compares; columns are padded to whole vectors (scan-layout.ts), so there is no tail.
+// The scalar build (ASC_FEATURE_SIMD false, a compile-time constant) compiles only the `*Rows`
+// twins instead, which go row by row (or 8 rows per u64, lanes.ts) and write the same bytes.
 
 import { arenaAllocZeroed, arenaMark, arenaRelease } from "./arena";
+import { equalBytes, selectedBits, widenBytes } from "./lanes";
 import { D_STRINGS } from "./layout";
-import { SC_BLOCK, SC_MASK, SC_STRIDE, TAG_ARRAY, TAG_NUMBER, TAG_STRING, scanNums, scanSids, scanTags } from "./scan-layout";
+import { SC_BLOCK, SC_MASK, SC_STRIDE, TAG_ABSENT, TAG_ARRAY, TAG_NUMBER, TAG_STRING, scanNums, scanSids, scanTags } from "./scan-layout";
 
 /** Numeric comparison operators, in the order of block-reader.ts `NumOp`. */
 export const OP_EQ: i32 = 0;
@@ -14,7 +17,7 @@ export const OP_LTE: i32 = 3;
 export const OP_GT: i32 = 4;
 export const OP_GTE: i32 = 5;
 
-/** Up to this many ids are compared lane-wise; more use a bitset over the string ids. */
+/** Up to this many ids are compared per row (lane-wise with SIMD); more use a bitset over the string ids. */
 const SIMD_SET_MAX: u32 = 8;
 
 /**
@@ -25,6 +28,12 @@ const SIMD_SET_MAX: u32 = 8;
 export function whereStrIn(scan: usize, f: u32, ids: usize, n: u32): bool {
   let stringCount = load<u32>(<usize>load<u32>(scan, SC_BLOCK), D_STRINGS);
   if (n > SIMD_SET_MAX) return whereStrInBitset(scan, f, ids, n, stringCount);
+  if (ASC_FEATURE_SIMD) whereStrInLanes(scan, f, ids, n, stringCount);
+  else whereStrInRows(scan, f, ids, n, stringCount);
+  return true;
+}
+
+@inline function whereStrInLanes(scan: usize, f: u32, ids: usize, n: u32, stringCount: u32): void {
   let mask = <usize>load<u32>(scan, SC_MASK);
   let tags = scanTags(scan, f);
   let sids = scanSids(scan, f);
@@ -58,7 +67,26 @@ export function whereStrIn(scan: usize, f: u32, ids: usize, n: u32): bool {
     let hit = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(m0, m1), i16x8.narrow_i32x4_s(m2, m3));
     v128.store(mask + r, v128.and(sel, v128.and(isStr, hit)));
   }
-  return true;
+}
+
+@inline function whereStrInRows(scan: usize, f: u32, ids: usize, n: u32, stringCount: u32): void {
+  let mask = <usize>load<u32>(scan, SC_MASK);
+  let tags = scanTags(scan, f);
+  let sids = scanSids(scan, f);
+  let stride = <usize>load<u32>(scan, SC_STRIDE);
+  for (let r: usize = 0; r < stride; r++) {
+    if (load<u8>(mask + r) == 0) continue;
+    let t = load<u8>(tags + r);
+    let hit = false;
+    if (t == TAG_STRING || t == TAG_ARRAY) {
+      let sid = load<u32>(sids + (r << 2));
+      for (let k: u32 = 0; k < n && !hit; k++) {
+        let id = load<u32>(ids + (<usize>k << 2));
+        hit = id < stringCount && id == sid;
+      }
+    }
+    if (!hit) store<u8>(mask + r, 0);
+  }
 }
 
 function whereStrInBitset(scan: usize, f: u32, ids: usize, n: u32, stringCount: u32): bool {
@@ -90,6 +118,11 @@ function whereStrInBitset(scan: usize, f: u32, ids: usize, n: u32, stringCount: 
 
 /** Keeps rows whose field `f` is a NUMBER with `value op v` (JavaScript comparison semantics). */
 export function whereNum(scan: usize, f: u32, op: i32, v: f64): void {
+  if (ASC_FEATURE_SIMD) whereNumLanes(scan, f, op, v);
+  else whereNumRows(scan, f, op, v);
+}
+
+@inline function whereNumLanes(scan: usize, f: u32, op: i32, v: f64): void {
   let mask = <usize>load<u32>(scan, SC_MASK);
   let tags = scanTags(scan, f);
   let nums = scanNums(scan, f);
@@ -116,6 +149,17 @@ export function whereNum(scan: usize, f: u32, op: i32, v: f64): void {
   }
 }
 
+@inline function whereNumRows(scan: usize, f: u32, op: i32, v: f64): void {
+  let mask = <usize>load<u32>(scan, SC_MASK);
+  let tags = scanTags(scan, f);
+  let nums = scanNums(scan, f);
+  let stride = <usize>load<u32>(scan, SC_STRIDE);
+  for (let r: usize = 0; r < stride; r++) {
+    if (load<u8>(mask + r) == 0) continue;
+    if (load<u8>(tags + r) != TAG_NUMBER || !compareRow(load<f64>(nums + (r << 3)), v, op)) store<u8>(mask + r, 0);
+  }
+}
+
 @inline function compare(x: v128, v: v128, op: i32): v128 {
   switch (op) {
     case OP_EQ:
@@ -133,16 +177,41 @@ export function whereNum(scan: usize, f: u32, op: i32, v: f64): void {
   }
 }
 
+/** `compare` on one row: the same IEEE predicates (every one but NE is false on NaN). */
+@inline function compareRow(x: f64, v: f64, op: i32): bool {
+  switch (op) {
+    case OP_EQ:
+      return x == v;
+    case OP_NE:
+      return x != v;
+    case OP_LT:
+      return x < v;
+    case OP_LTE:
+      return x <= v;
+    case OP_GT:
+      return x > v;
+    default:
+      return x >= v;
+  }
+}
+
 /** Keeps rows where field `f` is present (tag not ABSENT), or absent when `present` is false. */
 export function wherePresent(scan: usize, f: u32, present: bool): void {
   let mask = <usize>load<u32>(scan, SC_MASK);
   let tags = scanTags(scan, f);
   let stride = <usize>load<u32>(scan, SC_STRIDE);
-  let zero = i8x16.splat(0);
-  for (let r: usize = 0; r < stride; r += 16) {
-    let absent = i8x16.eq(v128.load(tags + r), zero);
-    let keep = present ? v128.not(absent) : absent;
-    v128.store(mask + r, v128.and(v128.load(mask + r), keep));
+  if (ASC_FEATURE_SIMD) {
+    let zero = i8x16.splat(TAG_ABSENT);
+    for (let r: usize = 0; r < stride; r += 16) {
+      let absent = i8x16.eq(v128.load(tags + r), zero);
+      let keep = present ? v128.not(absent) : absent;
+      v128.store(mask + r, v128.and(v128.load(mask + r), keep));
+    }
+  } else {
+    for (let r: usize = 0; r < stride; r += 8) {
+      let absent = widenBytes(equalBytes(load<u64>(tags + r), TAG_ABSENT));
+      store<u64>(mask + r, load<u64>(mask + r) & (present ? ~absent : absent));
+    }
   }
 }
 
@@ -151,8 +220,6 @@ export function selected(scan: usize): u32 {
   let mask = <usize>load<u32>(scan, SC_MASK);
   let stride = <usize>load<u32>(scan, SC_STRIDE);
   let count: u32 = 0;
-  for (let r: usize = 0; r < stride; r += 16) {
-    count += <u32>popcnt<i32>(i8x16.bitmask(v128.load(mask + r)));
-  }
+  for (let r: usize = 0; r < stride; r += 16) count += <u32>popcnt<i32>(selectedBits(mask + r));
   return count;
 }

@@ -324,8 +324,6 @@ function buildTable(d: usize, table: usize, tableStride: usize, fields: usize, n
     store<u32>(flags + (f << 2), F_CONST | F_SAME_TAG);
   }
   // Every entry starts absent; system fields are set in every shape.
-  let absent0 = v128.load(ABSENT_ENTRY);
-  let absent1 = v128.load(ABSENT_ENTRY, 16);
   for (let s: usize = 0; s < shapes; s++) {
     let sh = shapeTable + s * SHAPE_SIZE;
     let t = table + s * tableStride;
@@ -335,8 +333,7 @@ function buildTable(d: usize, table: usize, tableStride: usize, fields: usize, n
     }
     for (let f: usize = 0; f < <usize>n; f++) {
       let e = t + T_HEADER + f * ENTRY;
-      v128.store(e, absent0);
-      v128.store(e, absent1, 16);
+      copyEntry(e, ABSENT_ENTRY);
       if (!system) continue;
       let field = load<i32>(fields + (f << 2));
       if (field >= 0) continue;
@@ -409,6 +406,19 @@ function noteEntry(at: usize, e: usize): void {
   else if (tag != ((fl >> F_TAG_SHIFT) & K_TAG)) fl &= ~F_SAME_TAG;
   if (optional) fl &= ~F_SAME_TAG;
   store<u32>(at, fl);
+}
+
+/** Copies the 32-byte entry at `from` to `e`: two v128 moves, or four u64 ones without SIMD. */
+@inline function copyEntry(e: usize, from: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    v128.store(e, v128.load(from));
+    v128.store(e, v128.load(from, 16), 16);
+  } else {
+    store<u64>(e, load<u64>(from));
+    store<u64>(e, load<u64>(from, 8), 8);
+    store<u64>(e, load<u64>(from, 16), 16);
+    store<u64>(e, load<u64>(from, 24), 24);
+  }
 }
 
 @inline function widthMask(w: u32): u64 {

@@ -6,8 +6,12 @@
 export function validUtf8(p: usize, n: usize): bool {
   let end = p + n;
   while (p < end) {
-    // ASCII fast path: 16 bytes at a time while no byte has its high bit set.
-    while (p + 16 <= end && i8x16.bitmask(v128.load(p)) == 0) p += 16;
+    // ASCII fast path: 16 bytes at a time (8 in the scalar build) while no high bit is set.
+    if (ASC_FEATURE_SIMD) {
+      while (p + 16 <= end && i8x16.bitmask(v128.load(p)) == 0) p += 16;
+    } else {
+      while (p + 8 <= end && (load<u64>(p) & 0x8080808080808080) == 0) p += 8;
+    }
     if (p >= end) break;
     let b = <u32>load<u8>(p);
     if (b < 0x80) {

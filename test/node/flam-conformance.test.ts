@@ -2,7 +2,8 @@
  * The WebAssembly FlaM decoder (assembly/ + src/flam/wasm) against the TypeScript reference
  * (src/flam/decode-block.ts) on the same bytes: valid blocks of every kind give the same
  * numbers, strings, columns, selections and aggregates, bit for bit; invalid bytes give the same
- * error class and code, which is also the code docs/flam.md section 9 names.
+ * error class and code, which is also the code docs/flam.md section 9 names. Every case runs
+ * over both builds of the kernels, build/flam.wasm (SIMD) and build/flam-scalar.wasm.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeBlock } from "../../src/flam/block-builder.ts";
@@ -36,10 +37,7 @@ import {
   withChecksum,
   type HandParts,
 } from "../helpers/flam-hand-block.ts";
-import { loadFlamWasmModule } from "../helpers/load-wasm-node.ts";
-
-const flam = FlamWasm.fromModule(loadFlamWasmModule());
-afterEach(() => flam.clear());
+import { FLAM_BINARIES, loadFlamWasmModule } from "../helpers/load-wasm-node.ts";
 
 const one = (over: Partial<FlamEvent> = {}): FlamEvent => ({
   id: "e1",
@@ -125,69 +123,6 @@ const VALID: { name: string; bytes: () => Uint8Array }[] = [
       ),
   },
 ];
-
-describe("the WASM FlaM decoder agrees with the TypeScript reference", () => {
-  describe.each(VALID)("on $name", ({ bytes }) => {
-    it("reports the same numbers, key ids, strings and projected columns", () => {
-      const b = bytes();
-      const ref = openBlock(b);
-      const w = flam.open(b);
-      const keyCount = keyCountOf(ref);
-      expect(diffReaders(w, ref, keyCount)).toBeNull();
-      const keys = (ref as unknown as { keys: { ns: 0 | 1; text: string }[] }).keys;
-      keys.forEach(({ ns, text }, id) => {
-        expect(w.keyId(text, ns)).toBe(id);
-        expect(ref.keyId(text, ns)).toBe(id);
-      });
-      for (const text of ["", "no such key", "price\u0000", "x".repeat(300)]) {
-        for (const ns of [0, 1] as const) expect(w.keyId(text, ns)).toBe(ref.keyId(text, ns));
-      }
-      for (const text of ["no such value", "US ", "\u{10FFFF}"])
-        expect(w.stringId(text)).toBe(ref.stringId(text));
-    });
-
-    it("gives the same selections and aggregates under random filters", () => {
-      const b = bytes();
-      const ref = openBlock(b);
-      const w = flam.open(b);
-      expect(diffKernels(w, ref, keyCountOf(ref), b.length, 8)).toBeNull();
-    });
-  });
-
-  it("projects the same columns for any field list, repeated fields and the empty list included", () => {
-    const b = encodeBlock(randomEvents(21, 300, { names: 4, keys: 10 }));
-    const ref = openBlock(b);
-    const w = flam.open(b);
-    const all = allFields(keyCountOf(ref));
-    for (const fields of [[], [3], [-3, -3, 0], [...all].reverse(), [5, -4, 5, -2]]) {
-      const ws = w.scan(fields);
-      const rs = ref.scan(fields);
-      fields.forEach((_, i) => expect(diffColumns(ws.column(i), rs.column(i))).toBeNull());
-      expect(ws.aggregate(null, null)).toEqual(rs.aggregate(null, null));
-      ws.release();
-    }
-  });
-
-  it("sums decimals bit-identically to m / 10^scale in JavaScript", () => {
-    const prices = Array.from({ length: 2000 }, (_, i) => ((i * 7919) % 100_000) / 100 - 300);
-    const b = encodeBlock(
-      prices.map((price, i) =>
-        one({
-          id: `e${i}`,
-          name: "purchase",
-          properties: { price, country: ["US", "CA"][i % 2]! },
-        }),
-      ),
-    );
-    const ref = openBlock(b);
-    const w = flam.open(b);
-    const fields = [ref.keyId("country"), ref.keyId("price")];
-    const ws = w.scan(fields);
-    const rs = ref.scan(fields);
-    expect(ws.aggregate(0, 1)).toEqual(rs.aggregate(0, 1));
-    expect(Array.from(ws.column(1).nums)).toEqual(prices);
-  });
-});
 
 /** Invalid bytes, each with the code section 9 gives it. */
 const p0 = handParts();
@@ -683,197 +618,265 @@ const EDGES: { why: string; bytes: () => Uint8Array }[] = [
   },
 ];
 
-describe("the WASM FlaM decoder rejects invalid bytes like the reference", () => {
-  it("reports every truncation of a small block as TRUNCATED, with the bytes needed once the header says", () => {
-    const b = encodeBlock(sampleEvents());
-    for (let n = 0; n < b.length; n++) {
-      const cut = b.subarray(0, n);
-      const w = outcomeOf((x) => flam.open(x), cut);
-      expect(w.code, `length ${n}`).toBe("TRUNCATED");
-      expect(w.code !== null && w.needed).toBe(n < 16 ? 0 : b.length);
-      expect(diffOutcomes(w, outcomeOf(openBlock, cut)), `length ${n}`).toBeNull();
-    }
-  });
+describe.each(FLAM_BINARIES)("build/%s", (binary) => {
+  const flam = FlamWasm.fromModule(loadFlamWasmModule(binary));
+  afterEach(() => flam.clear());
 
-  it.each(INVALID)("reports $code when $why", ({ code, bytes }) => {
-    const b = bytes();
-    const ref = outcomeOf(openBlock, b);
-    const w = outcomeOf((x) => flam.open(x), b);
-    expect(ref.code).toBe(code);
-    expect(w.code).toBe(code);
-    expect(diffOutcomes(w, ref)).toBeNull();
-    let thrown: unknown;
-    try {
-      flam.open(b);
-    } catch (e) {
-      thrown = e;
-    }
-    expect(thrown).toBeInstanceOf(code === "TRUNCATED" ? FlamTruncatedError : FlamCorruptError);
-    if (code === "TRUNCATED") expect(thrown).toBeInstanceOf(RangeError);
-  });
+  describe("the WASM FlaM decoder agrees with the TypeScript reference", () => {
+    describe.each(VALID)("on $name", ({ bytes }) => {
+      it("reports the same numbers, key ids, strings and projected columns", () => {
+        const b = bytes();
+        const ref = openBlock(b);
+        const w = flam.open(b);
+        const keyCount = keyCountOf(ref);
+        expect(diffReaders(w, ref, keyCount)).toBeNull();
+        const keys = (ref as unknown as { keys: { ns: 0 | 1; text: string }[] }).keys;
+        keys.forEach(({ ns, text }, id) => {
+          expect(w.keyId(text, ns)).toBe(id);
+          expect(ref.keyId(text, ns)).toBe(id);
+        });
+        for (const text of ["", "no such key", "price\u0000", "x".repeat(300)]) {
+          for (const ns of [0, 1] as const) expect(w.keyId(text, ns)).toBe(ref.keyId(text, ns));
+        }
+        for (const text of ["no such value", "US ", "\u{10FFFF}"])
+          expect(w.stringId(text)).toBe(ref.stringId(text));
+      });
 
-  it.each(EDGES)("accepts $why, as the reference does", ({ bytes }) => {
-    const b = bytes();
-    const ref = outcomeOf(openBlock, b);
-    expect(ref.code).toBeNull();
-    expect(
-      diffOutcomes(
-        outcomeOf((x) => flam.open(x), b),
-        ref,
-      ),
-    ).toBeNull();
-  });
-
-  it("reports a byte of every section flipped, checksum recomputed, with the reference's code", () => {
-    const base = assemble(handParts());
-    for (let at = 16; at < base.length; at++) {
-      for (const mask of [0x01, 0x80, 0xff]) {
-        const b = base.slice();
-        b[at] = b[at]! ^ mask;
-        withChecksum(b);
-        expect(
-          diffOutcomes(
-            outcomeOf((x) => flam.open(x), b),
-            outcomeOf(openBlock, b),
-          ),
-          `byte ${at} ^ ${mask}`,
-        ).toBeNull();
-      }
-    }
-  });
-});
-
-describe("the WASM binding", () => {
-  const block = () => encodeBlock(randomEvents(31, 500, { names: 3, keys: 8 }));
-
-  it("copies the input, so changing the bytes after open changes nothing", () => {
-    const b = block();
-    const ref = openBlock(b.slice());
-    const w = flam.open(b);
-    b.fill(0);
-    expect(diffReaders(w, ref, keyCountOf(ref))).toBeNull();
-  });
-
-  it("frees every block and scan on clear() and reuses the same memory", () => {
-    const b = block();
-    const openAll = () => {
-      for (let i = 0; i < 20; i++) flam.open(b).scan([-3, -4, 0]);
-      return flam.exports.mark();
-    };
-    flam.clear();
-    const empty = flam.exports.mark();
-    const top = openAll();
-    const size = flam.exports.memory.buffer.byteLength;
-    flam.clear();
-    expect(flam.exports.mark()).toBe(empty);
-    expect(openAll()).toBe(top);
-    expect(flam.exports.memory.buffer.byteLength).toBe(size);
-  });
-
-  it("refuses blocks and scans used after clear() or release()", () => {
-    const w = flam.open(block());
-    const s = w.scan([-3]);
-    const t = w.scan([-3]);
-    t.release();
-    expect(() => t.selected()).toThrow(/released/);
-    flam.clear();
-    expect(() => w.stringId("US")).toThrow(/clear/);
-    expect(() => w.scan([-3])).toThrow(/clear/);
-    expect(() => s.column(0)).toThrow(/clear/);
-    s.release(); // harmless after clear
-  });
-
-  it("gives a released scan's memory back once the newer scans are released too", () => {
-    const b = block();
-    const ref = openBlock(b);
-    const w = flam.open(b);
-    const start = flam.exports.mark();
-    const first = w.scan([-3, 0]);
-    const second = w.scan([-4, 1]);
-    first.release();
-    expect(flam.exports.mark()).toBeGreaterThan(start);
-    expect(diffColumns(second.column(1), ref.scan([-4, 1]).column(1))).toBeNull();
-    second.release();
-    expect(flam.exports.mark()).toBe(start);
-  });
-
-  it("re-creates its views after memory grows, so earlier scans stay readable", () => {
-    const small = block();
-    const ref = openBlock(small);
-    const s = flam.open(small).scan([-2, 0, 1]);
-    const before = flam.exports.memory.buffer;
-    const big = encodeBlock(
-      Array.from({ length: 20_000 }, (_, i) =>
-        one({ id: `i${i}`, visitor: `v${i}`, properties: { x: i } }),
-      ),
-    );
-    // Memory only grows: keep opening until it does (earlier tests may have grown it already).
-    for (let i = 0; i < 1000 && flam.exports.memory.buffer === before; i++)
-      flam.open(big).scan([-2, -3, -4, -5, 0]);
-    expect(flam.exports.memory.buffer).not.toBe(before);
-    const rs = ref.scan([-2, 0, 1]);
-    for (let i = 0; i < 3; i++) expect(diffColumns(s.column(i), rs.column(i))).toBeNull();
-    expect(s.aggregate(0, 1)).toEqual(rs.aggregate(0, 1));
-  });
-
-  it("throws RangeError for unknown fields, columns and string ids, as the reference does", () => {
-    const b = block();
-    const ref = openBlock(b);
-    const w = flam.open(b);
-    const keyCount = keyCountOf(ref);
-    for (const fields of [[-1], [-6], [keyCount], [0.5], [NaN]]) {
-      expect(() => ref.scan(fields)).toThrow(RangeError);
-      expect(() => w.scan(fields)).toThrow(RangeError);
-    }
-    const ws = w.scan([0, 1]);
-    const rs = ref.scan([0, 1]);
-    for (const i of [2, -1, 0.5]) {
-      expect(() => rs.column(i)).toThrow(RangeError);
-      expect(() => ws.column(i)).toThrow(RangeError);
-      expect(() => ws.aggregate(i, null)).toThrow(RangeError);
-    }
-    for (const sid of [-1, 1e9, 0.5]) {
-      expect(() => ref.string(sid)).toThrow(RangeError);
-      expect(() => w.string(sid)).toThrow(RangeError);
-    }
-  });
-
-  it("computes xxHash32 (seed 0) like the reference for every length up to 200", () => {
-    const bytes = Uint8Array.from({ length: 200 }, (_, i) => (i * 151 + 7) & 0xff);
-    const ex = flam.exports;
-    const p = ex.alloc(bytes.length);
-    new Uint8Array(ex.memory.buffer).set(bytes, p);
-    for (let n = 0; n <= bytes.length; n++) {
-      expect(ex.xxh32(p, n, 0) >>> 0, `length ${n}`).toBe(xxh32(bytes, 0, n));
-    }
-    // The specification's example: xxh32("abc", 0).
-    const abc = ex.alloc(3);
-    new Uint8Array(ex.memory.buffer).set([0x61, 0x62, 0x63], abc);
-    expect(ex.xxh32(abc, 3, 0) >>> 0).toBe(0x32d153ff);
-  });
-
-  it("sizes its tables by the bytes of a block, not by the counts its header claims", () => {
-    // 2^24 strings claimed over a megabyte that holds none: no table for 2^24, nor for 10^6.
-    const garbage = new Array<number>(1_000_000).fill(0xc0);
-    const b = assemble({ ...handParts(), strings: [...handParts().strings, ...garbage] }, (v) => {
-      v.setUint32(24, 2 ** 24, true);
+      it("gives the same selections and aggregates under random filters", () => {
+        const b = bytes();
+        const ref = openBlock(b);
+        const w = flam.open(b);
+        expect(diffKernels(w, ref, keyCountOf(ref), b.length, 8)).toBeNull();
+      });
     });
-    const before = flam.exports.memory.buffer.byteLength;
-    const w = outcomeOf((x) => flam.open(x), b);
-    expect(diffOutcomes(w, outcomeOf(openBlock, b))).toBeNull();
-    expect(flam.exports.memory.buffer.byteLength - before).toBeLessThan(4 * 1024 * 1024);
+
+    it("projects the same columns for any field list, repeated fields and the empty list included", () => {
+      const b = encodeBlock(randomEvents(21, 300, { names: 4, keys: 10 }));
+      const ref = openBlock(b);
+      const w = flam.open(b);
+      const all = allFields(keyCountOf(ref));
+      for (const fields of [[], [3], [-3, -3, 0], [...all].reverse(), [5, -4, 5, -2]]) {
+        const ws = w.scan(fields);
+        const rs = ref.scan(fields);
+        fields.forEach((_, i) => expect(diffColumns(ws.column(i), rs.column(i))).toBeNull());
+        expect(ws.aggregate(null, null)).toEqual(rs.aggregate(null, null));
+        ws.release();
+      }
+    });
+
+    it("sums decimals bit-identically to m / 10^scale in JavaScript", () => {
+      const prices = Array.from({ length: 2000 }, (_, i) => ((i * 7919) % 100_000) / 100 - 300);
+      const b = encodeBlock(
+        prices.map((price, i) =>
+          one({
+            id: `e${i}`,
+            name: "purchase",
+            properties: { price, country: ["US", "CA"][i % 2]! },
+          }),
+        ),
+      );
+      const ref = openBlock(b);
+      const w = flam.open(b);
+      const fields = [ref.keyId("country"), ref.keyId("price")];
+      const ws = w.scan(fields);
+      const rs = ref.scan(fields);
+      expect(ws.aggregate(0, 1)).toEqual(rs.aggregate(0, 1));
+      expect(Array.from(ws.column(1).nums)).toEqual(prices);
+    });
   });
 
-  it("finds no key or string for lone surrogates, over-long texts or another namespace", () => {
-    const b = encodeBlock([one({ properties: { "\uFFFD": "\uFFFD", k: "x".repeat(65_535) } })]);
-    const ref = openBlock(b);
-    const w = flam.open(b);
-    for (const text of ["\uD800", "a\uDC00", "x".repeat(65_536), "\uFFFD"]) {
-      expect(w.stringId(text)).toBe(ref.stringId(text));
-      expect(w.keyId(text)).toBe(ref.keyId(text));
-    }
-    expect(w.stringId("x".repeat(65_535))).toBe(ref.stringId("x".repeat(65_535)));
-    expect(w.keyId("k", 1)).toBe(-1);
-    expect(w.keyId("k", 2 as 0)).toBe(ref.keyId("k", 2 as 0));
+  describe("the WASM FlaM decoder rejects invalid bytes like the reference", () => {
+    it("reports every truncation of a small block as TRUNCATED, with the bytes needed once the header says", () => {
+      const b = encodeBlock(sampleEvents());
+      for (let n = 0; n < b.length; n++) {
+        const cut = b.subarray(0, n);
+        const w = outcomeOf((x) => flam.open(x), cut);
+        expect(w.code, `length ${n}`).toBe("TRUNCATED");
+        expect(w.code !== null && w.needed).toBe(n < 16 ? 0 : b.length);
+        expect(diffOutcomes(w, outcomeOf(openBlock, cut)), `length ${n}`).toBeNull();
+      }
+    });
+
+    it.each(INVALID)("reports $code when $why", ({ code, bytes }) => {
+      const b = bytes();
+      const ref = outcomeOf(openBlock, b);
+      const w = outcomeOf((x) => flam.open(x), b);
+      expect(ref.code).toBe(code);
+      expect(w.code).toBe(code);
+      expect(diffOutcomes(w, ref)).toBeNull();
+      let thrown: unknown;
+      try {
+        flam.open(b);
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).toBeInstanceOf(code === "TRUNCATED" ? FlamTruncatedError : FlamCorruptError);
+      if (code === "TRUNCATED") expect(thrown).toBeInstanceOf(RangeError);
+    });
+
+    it.each(EDGES)("accepts $why, as the reference does", ({ bytes }) => {
+      const b = bytes();
+      const ref = outcomeOf(openBlock, b);
+      expect(ref.code).toBeNull();
+      expect(
+        diffOutcomes(
+          outcomeOf((x) => flam.open(x), b),
+          ref,
+        ),
+      ).toBeNull();
+    });
+
+    it("reports a byte of every section flipped, checksum recomputed, with the reference's code", () => {
+      const base = assemble(handParts());
+      for (let at = 16; at < base.length; at++) {
+        for (const mask of [0x01, 0x80, 0xff]) {
+          const b = base.slice();
+          b[at] = b[at]! ^ mask;
+          withChecksum(b);
+          expect(
+            diffOutcomes(
+              outcomeOf((x) => flam.open(x), b),
+              outcomeOf(openBlock, b),
+            ),
+            `byte ${at} ^ ${mask}`,
+          ).toBeNull();
+        }
+      }
+    });
+  });
+
+  describe("the WASM binding", () => {
+    const block = () => encodeBlock(randomEvents(31, 500, { names: 3, keys: 8 }));
+
+    it("copies the input, so changing the bytes after open changes nothing", () => {
+      const b = block();
+      const ref = openBlock(b.slice());
+      const w = flam.open(b);
+      b.fill(0);
+      expect(diffReaders(w, ref, keyCountOf(ref))).toBeNull();
+    });
+
+    it("frees every block and scan on clear() and reuses the same memory", () => {
+      const b = block();
+      const openAll = () => {
+        for (let i = 0; i < 20; i++) flam.open(b).scan([-3, -4, 0]);
+        return flam.exports.mark();
+      };
+      flam.clear();
+      const empty = flam.exports.mark();
+      const top = openAll();
+      const size = flam.exports.memory.buffer.byteLength;
+      flam.clear();
+      expect(flam.exports.mark()).toBe(empty);
+      expect(openAll()).toBe(top);
+      expect(flam.exports.memory.buffer.byteLength).toBe(size);
+    });
+
+    it("refuses blocks and scans used after clear() or release()", () => {
+      const w = flam.open(block());
+      const s = w.scan([-3]);
+      const t = w.scan([-3]);
+      t.release();
+      expect(() => t.selected()).toThrow(/released/);
+      flam.clear();
+      expect(() => w.stringId("US")).toThrow(/clear/);
+      expect(() => w.scan([-3])).toThrow(/clear/);
+      expect(() => s.column(0)).toThrow(/clear/);
+      s.release(); // harmless after clear
+    });
+
+    it("gives a released scan's memory back once the newer scans are released too", () => {
+      const b = block();
+      const ref = openBlock(b);
+      const w = flam.open(b);
+      const start = flam.exports.mark();
+      const first = w.scan([-3, 0]);
+      const second = w.scan([-4, 1]);
+      first.release();
+      expect(flam.exports.mark()).toBeGreaterThan(start);
+      expect(diffColumns(second.column(1), ref.scan([-4, 1]).column(1))).toBeNull();
+      second.release();
+      expect(flam.exports.mark()).toBe(start);
+    });
+
+    it("re-creates its views after memory grows, so earlier scans stay readable", () => {
+      const small = block();
+      const ref = openBlock(small);
+      const s = flam.open(small).scan([-2, 0, 1]);
+      const before = flam.exports.memory.buffer;
+      const big = encodeBlock(
+        Array.from({ length: 20_000 }, (_, i) =>
+          one({ id: `i${i}`, visitor: `v${i}`, properties: { x: i } }),
+        ),
+      );
+      // Memory only grows: keep opening until it does (earlier tests may have grown it already).
+      for (let i = 0; i < 1000 && flam.exports.memory.buffer === before; i++)
+        flam.open(big).scan([-2, -3, -4, -5, 0]);
+      expect(flam.exports.memory.buffer).not.toBe(before);
+      const rs = ref.scan([-2, 0, 1]);
+      for (let i = 0; i < 3; i++) expect(diffColumns(s.column(i), rs.column(i))).toBeNull();
+      expect(s.aggregate(0, 1)).toEqual(rs.aggregate(0, 1));
+    });
+
+    it("throws RangeError for unknown fields, columns and string ids, as the reference does", () => {
+      const b = block();
+      const ref = openBlock(b);
+      const w = flam.open(b);
+      const keyCount = keyCountOf(ref);
+      for (const fields of [[-1], [-6], [keyCount], [0.5], [NaN]]) {
+        expect(() => ref.scan(fields)).toThrow(RangeError);
+        expect(() => w.scan(fields)).toThrow(RangeError);
+      }
+      const ws = w.scan([0, 1]);
+      const rs = ref.scan([0, 1]);
+      for (const i of [2, -1, 0.5]) {
+        expect(() => rs.column(i)).toThrow(RangeError);
+        expect(() => ws.column(i)).toThrow(RangeError);
+        expect(() => ws.aggregate(i, null)).toThrow(RangeError);
+      }
+      for (const sid of [-1, 1e9, 0.5]) {
+        expect(() => ref.string(sid)).toThrow(RangeError);
+        expect(() => w.string(sid)).toThrow(RangeError);
+      }
+    });
+
+    it("computes xxHash32 (seed 0) like the reference for every length up to 200", () => {
+      const bytes = Uint8Array.from({ length: 200 }, (_, i) => (i * 151 + 7) & 0xff);
+      const ex = flam.exports;
+      const p = ex.alloc(bytes.length);
+      new Uint8Array(ex.memory.buffer).set(bytes, p);
+      for (let n = 0; n <= bytes.length; n++) {
+        expect(ex.xxh32(p, n, 0) >>> 0, `length ${n}`).toBe(xxh32(bytes, 0, n));
+      }
+      // The specification's example: xxh32("abc", 0).
+      const abc = ex.alloc(3);
+      new Uint8Array(ex.memory.buffer).set([0x61, 0x62, 0x63], abc);
+      expect(ex.xxh32(abc, 3, 0) >>> 0).toBe(0x32d153ff);
+    });
+
+    it("sizes its tables by the bytes of a block, not by the counts its header claims", () => {
+      // 2^24 strings claimed over a megabyte that holds none: no table for 2^24, nor for 10^6.
+      const garbage = new Array<number>(1_000_000).fill(0xc0);
+      const b = assemble({ ...handParts(), strings: [...handParts().strings, ...garbage] }, (v) => {
+        v.setUint32(24, 2 ** 24, true);
+      });
+      const before = flam.exports.memory.buffer.byteLength;
+      const w = outcomeOf((x) => flam.open(x), b);
+      expect(diffOutcomes(w, outcomeOf(openBlock, b))).toBeNull();
+      expect(flam.exports.memory.buffer.byteLength - before).toBeLessThan(4 * 1024 * 1024);
+    });
+
+    it("finds no key or string for lone surrogates, over-long texts or another namespace", () => {
+      const b = encodeBlock([one({ properties: { "\uFFFD": "\uFFFD", k: "x".repeat(65_535) } })]);
+      const ref = openBlock(b);
+      const w = flam.open(b);
+      for (const text of ["\uD800", "a\uDC00", "x".repeat(65_536), "\uFFFD"]) {
+        expect(w.stringId(text)).toBe(ref.stringId(text));
+        expect(w.keyId(text)).toBe(ref.keyId(text));
+      }
+      expect(w.stringId("x".repeat(65_535))).toBe(ref.stringId("x".repeat(65_535)));
+      expect(w.keyId("k", 1)).toBe(-1);
+      expect(w.keyId("k", 2 as 0)).toBe(ref.keyId("k", 2 as 0));
+    });
   });
 });

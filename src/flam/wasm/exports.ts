@@ -1,6 +1,7 @@
 /**
- * The raw exports of build/flam.wasm (assembly/index.ts): numbers in, numbers out. Addresses are
- * byte offsets into `memory`; a call marked "may grow" can detach every view of it.
+ * The raw exports of build/flam.wasm and build/flam-scalar.wasm (assembly/index.ts, built with
+ * and without SIMD): numbers in, numbers out. Addresses are byte offsets into `memory`; a call
+ * marked "may grow" can detach every view of it.
  */
 export interface FlamExports {
   readonly memory: WebAssembly.Memory;

@@ -42,7 +42,10 @@ export class FlamWasm implements FlamContext {
     this.exports.setSeed((Math.random() * 2 ** 32) >>> 0);
   }
 
-  /** Instantiates the module (build/flam.wasm); it has no imports. */
+  /**
+   * Instantiates the module: build/flam.wasm, or build/flam-scalar.wasm where `simdSupported()`
+   * is false (both have the same exports and no imports, and give the same answers).
+   */
   static fromModule(module: WebAssembly.Module): FlamWasm {
     return new FlamWasm(new WebAssembly.Instance(module, {}));
   }
