@@ -1,28 +1,35 @@
 /**
- * Compiling a constraint tree into what the evaluator runs per event: one state slot per leaf,
- * a `holds` closure over the slots, and per-leaf updates indexed by the event name they read, so
- * an event touches only the leaves it can change (docs/triggers.md, "Evaluation").
+ * Compiling a constraint tree into what the evaluator runs per event: one state slot per count,
+ * window or run leaf, a `holds` closure over the slots and the step's shared values, and per-leaf
+ * updates indexed by the event name they read, so an event touches only the leaves it can change
+ * (docs/triggers.md, "Evaluation"). Visitor-property leaves have no slot: they read the visitor's
+ * shared test results ({@link StepContext.tests}).
  */
-import type { FlamEvent, PropertyValue } from "../flam/index.ts";
-import {
-  compileFilter,
-  valueTest,
-  type EventPredicate,
-  type ValueTest,
-} from "../query/match-event.ts";
 import type { Constraint, CountKind } from "./spec.ts";
 import type { DefState, RunSlot, Slot } from "./state.ts";
+import type { PerEvent, Shared, StepContext } from "./step-context.ts";
 
-/** Whether the segment holds on `ds` at time `t` (windows end there), `q` the event number. */
-export type Holds = (ds: DefState, t: number, q: number) => boolean;
+export { valueKey } from "./step-context.ts";
+
+/** Whether the segment holds on `ds`, windows ending at `cx.t`, runs ending at `cx.last`. */
+export type Holds = (ds: DefState, cx: StepContext) => boolean;
 
 /** Updates one leaf's slot for an event of the leaf's `did` name. */
-export type Update = (ds: DefState, event: FlamEvent) => void;
+export type Update = (ds: DefState, cx: StepContext) => void;
 
-export interface VisitorLeaf {
+/**
+ * A leaf's update and the test that the event changes the leaf at all (its `where`, and for a
+ * run its `sameValue` property being there), checked before the state is looked up.
+ */
+export interface LeafUpdate {
+  gate: PerEvent<boolean> | undefined;
+  update: Update;
+}
+
+/** A window leaf: its slot and length, for {@link expiry}. */
+interface WindowLeaf {
   slot: number;
-  key: string;
-  test: ValueTest;
+  within: number;
 }
 
 export interface CompiledConstraint {
@@ -30,88 +37,104 @@ export interface CompiledConstraint {
   /** A fresh definition state's slots (a visitor with no events): copy before use. */
   initial: Slot[];
   /** Updates by event name (`did`). */
-  updates: Map<string, Update[]>;
-  /** Visitor-property leaves: re-tested on every event against the profile. */
-  visitors: VisitorLeaf[];
-  /** Whether there is an `inARow` leaf (the state then counts events). */
-  runs: boolean;
+  updates: Map<string, LeafUpdate[]>;
+  /** Indexes of the visitor tests it reads (in the shared registry), each once. */
+  tests: number[];
+  /** The `did` names of its runs, each once: a run breaks at the event after its name's. */
+  runs: string[];
+  /** Its windows: their counts also change with the time alone. */
+  windows: WindowLeaf[];
 }
 
 /**
- * Compiles a validated constraint.
+ * Compiles a validated constraint, registering its visitor tests, filters and `sameValue` keys
+ * in `shared`.
  *
  * @example
- * const c = compileConstraint({ did: "purchase", count: "atLeast", n: 3 });
+ * const c = compileConstraint({ did: "purchase", count: "atLeast", n: 3 }, new Shared());
  * const ds = { v: 1, s: structuredClone(c.initial) };
- * for (const u of c.updates.get("purchase") ?? []) u(ds, purchaseEvent);
- * c.holds(ds, purchaseEvent.time, 0) // false: 1 of 3
+ * for (const u of c.updates.get("purchase") ?? []) u(ds, cx); // cx: the step's context
+ * c.holds(ds, cx) // false: 1 of 3
  */
-export function compileConstraint(c: Constraint): CompiledConstraint {
+export function compileConstraint(c: Constraint, shared: Shared): CompiledConstraint {
   const out: CompiledConstraint = {
     holds: () => false,
     initial: [],
     updates: new Map(),
-    visitors: [],
-    runs: false,
+    tests: [],
+    runs: [],
+    windows: [],
   };
-  out.holds = node(c, out);
+  out.holds = node(c, out, shared);
   return out;
 }
 
-function node(c: Constraint, out: CompiledConstraint): Holds {
+function node(c: Constraint, out: CompiledConstraint, shared: Shared): Holds {
   if ("all" in c) {
-    const parts = c.all.map((x) => node(x, out));
-    return (ds, t, q) => {
-      for (const p of parts) if (!p(ds, t, q)) return false;
+    const parts = c.all.map((x) => node(x, out, shared));
+    if (parts.length === 2) {
+      const [a, b] = parts as [Holds, Holds];
+      return (ds, cx) => a(ds, cx) && b(ds, cx);
+    }
+    return (ds, cx) => {
+      for (const p of parts) if (!p(ds, cx)) return false;
       return true;
     };
   }
   if ("any" in c) {
-    const parts = c.any.map((x) => node(x, out));
-    return (ds, t, q) => {
-      for (const p of parts) if (p(ds, t, q)) return true;
+    const parts = c.any.map((x) => node(x, out, shared));
+    if (parts.length === 2) {
+      const [a, b] = parts as [Holds, Holds];
+      return (ds, cx) => a(ds, cx) || b(ds, cx);
+    }
+    return (ds, cx) => {
+      for (const p of parts) if (p(ds, cx)) return true;
       return false;
     };
   }
   if ("not" in c) {
-    const inner = node(c.not, out);
-    return (ds, t, q) => !inner(ds, t, q);
+    const inner = node(c.not, out, shared);
+    return (ds, cx) => !inner(ds, cx);
   }
-  if ("segment" in c) return node(c.definition, out);
-  const slot = out.initial.length;
+  if ("segment" in c) return node(c.definition, out, shared);
   if ("visitor" in c) {
-    const test = valueTest(c.op, c.value);
-    // Before the first event the profile is empty: every property absent.
-    out.initial.push(test(undefined) ? 1 : 0);
-    out.visitors.push({ slot, key: c.visitor, test });
-    return (ds) => ds.s[slot] === 1;
+    const test = shared.test(c.visitor, c.op, c.value);
+    if (!out.tests.includes(test)) out.tests.push(test);
+    return (_ds, cx) => cx.tests[test] === 1;
   }
-  const where = c.where && compileFilter(c.where);
+  const slot = out.initial.length;
+  const where = c.where && shared.filter(c.where);
   if ("inARow" in c) {
-    out.runs = true;
-    out.initial.push({ n: 0, q: -1, k: "" });
-    addUpdate(out, c.did, runUpdate(slot, c.inARow, where, c.sameValue));
+    if (!out.runs.includes(c.did)) out.runs.push(c.did);
+    out.initial.push({ n: 0, e: null, k: "" });
+    const key = c.sameValue === undefined ? undefined : shared.sameValue(c.sameValue);
+    const gate =
+      key === undefined
+        ? where
+        : where === undefined
+          ? (cx: StepContext) => key(cx) !== undefined
+          : (cx: StepContext) => where(cx) && key(cx) !== undefined;
+    addUpdate(out, c.did, gate, runUpdate(slot, c.inARow, key));
     const n = c.inARow;
-    return (ds, _t, q) => {
+    return (ds, cx) => {
       const r = ds.s[slot] as RunSlot;
-      return r.q === q && r.n >= n;
+      return r.e === cx.last && r.n >= n;
     };
   }
   const cmp = COUNT[c.count];
   const n = c.n;
   if (c.within === undefined) {
     out.initial.push(0);
-    addUpdate(out, c.did, (ds, e) => {
-      if (where === undefined || where(e)) (ds.s[slot] as number)++;
-    });
+    addUpdate(out, c.did, where, (ds) => (ds.s[slot] as number)++);
     return (ds) => cmp(ds.s[slot] as number, n);
   }
   const within = c.within;
   out.initial.push([]);
-  addUpdate(out, c.did, (ds, e) => {
-    if (where === undefined || where(e)) insertTime(ds.s[slot] as number[], e.time, n + 1);
-  });
-  return (ds, t) => cmp(countSince(ds.s[slot] as number[], t - within), n);
+  out.windows.push({ slot, within });
+  addUpdate(out, c.did, where, (ds, cx) =>
+    insertTime(ds.s[slot] as number[], cx.event.time, n + 1),
+  );
+  return (ds, cx) => cmp(countSince(ds.s[slot] as number[], cx.t - within), n);
 }
 
 const COUNT: Record<CountKind, (count: number, n: number) => boolean> = {
@@ -120,65 +143,51 @@ const COUNT: Record<CountKind, (count: number, n: number) => boolean> = {
   exactly: (c, n) => c === n,
 };
 
-function addUpdate(out: CompiledConstraint, name: string, update: Update): void {
+function addUpdate(
+  out: CompiledConstraint,
+  name: string,
+  gate: PerEvent<boolean> | undefined,
+  update: Update,
+): void {
   const list = out.updates.get(name);
-  if (list === undefined) out.updates.set(name, [update]);
-  else list.push(update);
+  if (list === undefined) out.updates.set(name, [{ gate, update }]);
+  else list.push({ gate, update });
 }
 
 /**
- * A matching event extends the run when the run is intact (its last event was the visitor's
- * previous one: `q` is already this event's number) and has the same key, else starts one of 1.
- * A non-matching event of the name (its `where` fails, or it lacks the `sameValue` property)
- * leaves the slot alone: the run is broken because its `q` falls behind, like for any event of
- * another name.
+ * A matching event extends the run when the run is intact (the visitor's previous event
+ * extended it last) and has the same key, else starts one of 1. A non-matching event of the
+ * name (its `where` fails, or it lacks the `sameValue` property: the gate) leaves the slot
+ * alone: the run is broken because its last event is no longer the visitor's latest, like for
+ * any event of another name.
  */
 function runUpdate(
   slot: number,
   n: number,
-  where: EventPredicate | undefined,
-  sameValue: string | undefined,
+  sameValue: PerEvent<string | undefined> | undefined,
 ): Update {
-  return (ds, e) => {
-    if (where !== undefined && !where(e)) return;
-    let k = "";
-    if (sameValue !== undefined) {
-      if (!Object.hasOwn(e.properties, sameValue)) return;
-      k = valueKey(e.properties[sameValue]!);
-    }
+  return (ds, cx) => {
+    const k = sameValue === undefined ? "" : sameValue(cx)!;
     const r = ds.s[slot] as RunSlot;
-    const q = ds.q!;
-    r.n = r.q === q - 1 && r.k === k ? Math.min(r.n + 1, n) : 1;
-    r.q = q;
+    r.n = r.e === cx.prev && r.k === k ? Math.min(r.n + 1, n) : 1;
+    r.e = cx.last!;
     r.k = k;
   };
 }
 
-/** Keys longer than this are hashed, so a run's state stays small whatever the values. */
-const MAX_KEY = 64;
-
 /**
- * A typed key of a property value: its JSON text (so `"42"` and `42` differ, and an array is
- * its text, as docs/query.md compares them), or `#` and a 53-bit hash of a longer text. JSON text
- * never starts with `#`, so the two forms cannot meet.
+ * The latest time up to which the windows of `ds` count as at `t` (no later event changing
+ * them): a counted time `x` leaves a window `within` long once the window's end passes
+ * `x + within`. Infinity when nothing counted can leave.
  */
-export function valueKey(v: PropertyValue): string {
-  const json = JSON.stringify(v);
-  return json.length <= MAX_KEY ? json : `#${hash53(json).toString(36)}`;
-}
-
-/** cyrb53 (a public-domain string hash by bryc): 53 bits from two 32-bit multiply-xor lanes. */
-function hash53(s: string): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
+export function expiry(windows: readonly WindowLeaf[], ds: DefState, t: number): number {
+  let at = Infinity;
+  for (const w of windows) {
+    const times = ds.s[w.slot] as number[];
+    const counted = countSince(times, t - w.within);
+    if (counted > 0) at = Math.min(at, times[counted - 1]! + w.within);
   }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+  return at;
 }
 
 /**

@@ -6,19 +6,20 @@
  */
 
 /**
- * A run (`inARow`): length so far (capped at n), the per-definition event number `q` of its
- * last event (the run is intact only if that was the visitor's latest event), and the key of
- * its `sameValue` (JSON text of the value, or `#` and a hash when that text is long).
+ * A run (`inARow`): length so far (capped at n), the id of the event that extended it last (the
+ * run is intact only if that is the visitor's latest event, `VisitorState.e`; null before its
+ * first), and the key of its `sameValue` (JSON text of the value, or `#` and a hash when that text
+ * is long).
  */
 export interface RunSlot {
   n: number;
-  q: number;
+  e: string | null;
   k: string;
 }
 
 /**
- * One leaf's state: a count (counter), a visitor-property test's last result (1 or 0), a
- * window's times (newest first, at most n + 1), or a run.
+ * One leaf's state: a count (counter), a window's times (newest first, at most n + 1), or a run.
+ * Visitor-property leaves keep none: they read the visitor's `p`.
  */
 export type Slot = number | number[] | RunSlot;
 
@@ -26,13 +27,8 @@ export type Slot = number | number[] | RunSlot;
 export interface DefState {
   /** The definition version it was computed for; another version starts over. */
   v: number;
-  /** One per leaf constraint, in the definition's depth-first order. */
+  /** One per count, window or run leaf, in the definition's depth-first order. */
   s: Slot[];
-  /** Non-system events seen (only for definitions with runs). */
-  q?: number;
-  /** Largest event time seen, and the start of the current visit (only for `oncePer: "visit"`). */
-  t?: number;
-  u?: number;
   /** Event time of the last firing counting against the frequency (live mode only). */
   f?: number;
   /**
@@ -43,7 +39,21 @@ export interface DefState {
   i?: 0 | 1;
 }
 
-/** Everything the evaluator keeps for one visitor, by definition id. */
+/**
+ * Everything the evaluator keeps for one visitor: by definition id, and what the definitions
+ * share, which depends on the visitor's events alone (so any evaluator stepping the visitor,
+ * a backfill's included, keeps it right).
+ */
 export interface VisitorState {
   d: Record<string, DefState>;
+  /** Id and name of the visitor's latest event (absent before the first one). */
+  e?: string;
+  n?: string;
+  /**
+   * Results of the visitor-property tests (1 or 0) on the profile at the latest event, by
+   * test key (property, operator and value as JSON); absent: the result on an empty profile.
+   */
+  p?: Record<string, 0 | 1>;
+  /** Per `oncePer: "visit"` gap (ms, as text): the largest event time seen and the current visit's start. */
+  g?: Record<string, [number, number]>;
 }
