@@ -52,6 +52,13 @@ export interface LogCache {
   close(): void;
 }
 
+/** A block the cache holds: its key (`log/s<first>` sealed, `log/t<first>` tail), meta and bytes. */
+interface Listed {
+  key: string;
+  meta: BlockMeta;
+  bytes: () => Promise<Uint8Array>;
+}
+
 interface Opened {
   reader: SourceBlock["reader"];
   bytes: Uint8Array;
@@ -69,20 +76,58 @@ export async function createLogCache(options: LogCacheOptions): Promise<LogCache
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
   const module = await options.wasm;
-  // Blocks stay opened in WASM memory between queries; a sync or eviction starts afresh.
+  // Blocks stay opened in WASM memory between queries. A sync keeps the sealed blocks still
+  // held and drops the tail and evicted blocks; the arena is reset once dropped bytes pass the
+  // live ones (it frees memory only as a whole).
   let flam: FlamWasm | null = null;
   let opened = new Map<string, Opened>();
+  let dropped = 0;
   let profiles: Map<string, VisitorProfile> | null = null;
+  // What the cache holds, read from IndexedDB once per sync rather than once per query.
+  let listing: Promise<Listed[]> | null = null;
 
   const stores = async (): Promise<IndexedDbLogStore[]> => {
     const logs = ((await db.get("settings", "logs")) as string[] | undefined) ?? [];
     return logs.map((log) => new IndexedDbLogStore(db, log));
   };
 
-  const invalidate = () => {
-    flam = null;
-    opened = new Map();
+  const list = async (): Promise<Listed[]> => {
+    const out: Listed[] = [];
+    for (const store of await stores()) {
+      for (const meta of await store.blocks())
+        out.push({
+          key: `${store.log}/s${meta.first}`,
+          meta,
+          bytes: async () => (await store.readBlock(meta.first))!,
+        });
+      for (const seg of await store.tail())
+        out.push({
+          key: `${store.log}/t${seg.meta.first}`,
+          meta: seg.meta,
+          bytes: async () => seg.bytes,
+        });
+    }
+    return out;
+  };
+
+  /** After a sync: keep what is still held, forget the rest. */
+  const refresh = async () => {
+    listing = list();
     profiles = null;
+    const live = new Set((await listing).map((b) => b.key));
+    let liveBytes = 0;
+    for (const [key, o] of opened) {
+      if (live.has(key)) liveBytes += o.bytes.length;
+      else {
+        opened.delete(key);
+        dropped += o.bytes.length;
+      }
+    }
+    if (dropped > liveBytes) {
+      flam = null;
+      opened = new Map();
+      dropped = 0;
+    }
   };
 
   const open = (key: string, bytes: Uint8Array): Opened => {
@@ -95,20 +140,9 @@ export async function createLogCache(options: LogCacheOptions): Promise<LogCache
     return o;
   };
 
-  async function* allBlocks(
-    range: TimeRange,
-  ): AsyncGenerator<{ key: string; bytes: () => Promise<Uint8Array> }> {
-    for (const store of await stores()) {
-      for (const meta of await store.blocks(range)) {
-        yield {
-          key: `${store.log}/s${meta.first}`,
-          bytes: async () => (await store.readBlock(meta.first))!,
-        };
-      }
-      for (const seg of await store.tail())
-        if (overlaps(seg.meta, range))
-          yield { key: `${store.log}/t${seg.meta.first}`, bytes: async () => seg.bytes };
-    }
+  async function* allBlocks(range: TimeRange): AsyncGenerator<Listed> {
+    listing ??= list();
+    for (const b of await listing) if (overlaps(b.meta, range)) yield b;
   }
 
   const source: TaskSource = {
@@ -184,7 +218,7 @@ export async function createLogCache(options: LogCacheOptions): Promise<LogCache
         await store.appendTail({ meta: metaOf(b), bytes: b.bytes });
     }
     result.evicted = await evict();
-    invalidate();
+    await refresh();
     return result;
   }
 
@@ -224,7 +258,9 @@ export async function createLogCache(options: LogCacheOptions): Promise<LogCache
       return { blocks, bytes };
     },
     close() {
-      invalidate();
+      flam = null;
+      opened = new Map();
+      listing = null;
       db.close();
     },
   };
