@@ -63,6 +63,20 @@ function browser(executablePath: string): TestProjectInlineConfiguration {
   };
 }
 
+/**
+ * The first-run experience (test/e2e): `npm start` on a free port, a small seed, and
+ * playwright-core driving Chromium through the demo site and the dashboard.
+ */
+const e2e: TestProjectInlineConfiguration = {
+  test: {
+    name: "e2e",
+    environment: "node",
+    include: ["test/e2e/**/*.test.ts"],
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+  },
+};
+
 // Without a Chromium the browser project is left out; scripts/test.mjs then names the files
 // that did not run (and fails when FLAMINGO_REQUIRE_BROWSER=1).
 const chromium = findChromium();
@@ -71,6 +85,6 @@ export default defineConfig({
   test: {
     // A project may have no tests yet (src/ while the core is written); that is not a failure.
     passWithNoTests: true,
-    projects: [node, workerd, ...(chromium ? [browser(chromium)] : [])],
+    projects: [node, workerd, ...(chromium ? [browser(chromium), e2e] : [])],
   },
 });

@@ -12,6 +12,7 @@ import { nativeRoutes } from "./routes/native.ts";
 import { posthogRoutes } from "./routes/posthog.ts";
 import { segmentRoutes } from "./routes/segment.ts";
 import { queryRoutes } from "./routes/query.ts";
+import { streamRoutes } from "./routes/stream.ts";
 import { visitorRoutes } from "./routes/visitors.ts";
 import { woopraRoutes } from "./routes/woopra.ts";
 
@@ -54,6 +55,7 @@ app.route("/", woopraRoutes);
 app.route("/", posthogRoutes);
 app.route("/", visitorRoutes);
 app.route("/", queryRoutes);
+app.route("/", streamRoutes);
 app.route("/", definitionRoutes);
 app.route("/", exportRoutes);
 app.route("/", adminRoutes);
