@@ -89,7 +89,7 @@ export async function countEvents(origin: string): Promise<number> {
  * them then book, and some search a different deal on the third try and do not qualify).
  */
 export function demoEvents(n: number, now = Date.now()): WireEvent[] {
-  const start = now - SPAN_MS - 3_600_000;
+  const start = now - SPAN_MS - 60_000;
   const scale = SPAN_MS / GEN_SPAN_MS;
   // receivedAt is the edge's to set.
   const events: WireEvent[] = generateEvents(n, 7).map((e) => ({
