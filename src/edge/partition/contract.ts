@@ -105,4 +105,10 @@ export interface PartitionApi {
   ): Promise<Delivery[]>;
   /** Recomputes every derived table (profiles, dedup index) from the log alone. */
   rebuild(): Promise<{ events: number; visitors: number }>;
+  /**
+   * Resets the object as an eviction or crash would (`ctx.abort`): calls in flight fail, memory
+   * is dropped, storage keeps what was committed. Only the local debug routes call it, to inject
+   * faults (routes/debug.ts); the call itself always rejects.
+   */
+  abort(reason: string): Promise<never>;
 }

@@ -139,6 +139,12 @@ export class Partition extends DurableObject<Env> implements PartitionApi {
     });
   }
 
+  abort(reason: string): Promise<never> {
+    // Not queued: it must land while other calls are in flight, as a real eviction does.
+    this.ctx.abort(reason);
+    return Promise.reject(new Error(reason));
+  }
+
   /**
    * Runs calls one at a time, in arrival order, over the opened state. Storage calls here never
    * wait on I/O, so calls would not interleave anyway; the queue keeps that true if one ever does.

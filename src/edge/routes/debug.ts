@@ -6,18 +6,42 @@
  * events N times (ids suffixed per round, so dedup does not skip them) into one partition object,
  * one RPC per round, and answers how many it stored: the bench times the request, which is the
  * partition's own append rate plus one local RPC per round.
+ *
+ * `POST /v1/debug/partition-abort?project=P&partition=p0` resets that partition object as an
+ * eviction or a crash would (`ctx.abort()`): calls in flight on it fail, storage keeps what was
+ * committed. test/node/load-faults.test.ts injects it while clients ingest (docs/reliability.md).
  */
 import { Hono } from "hono";
 import type { FlamEvent } from "../../flam/index.ts";
 import { parseJson, readText } from "../body.ts";
 import type { Env } from "../env.ts";
 import { HttpError } from "../http-error.ts";
+import { projectById } from "../registry-client.ts";
+import { partitionObjectName } from "../routing.ts";
 
 export const debugRoutes = new Hono<{ Bindings: Env }>();
 
-debugRoutes.post("/v1/debug/partition-append", async (c) => {
+debugRoutes.use("/v1/debug/*", async (c, next) => {
   if (c.env.FLAMINGO_DEBUG !== "true")
     throw new HttpError(404, "not_found", "debug routes are off");
+  await next();
+});
+
+debugRoutes.post("/v1/debug/partition-abort", async (c) => {
+  const project = await projectById(c.env, c.req.query("project") ?? "");
+  const partition = c.req.query("partition") ?? "";
+  if (project === null || !project.partitions.some((r) => r.partition === partition))
+    throw new HttpError(404, "not_found", "no such project or partition");
+  const stub = c.env.PARTITION.getByName(partitionObjectName(project.id, partition));
+  // The call rejects by design: the object it reached is gone.
+  const error = await stub.abort("fault injected by /v1/debug/partition-abort").then(
+    () => null,
+    (e: unknown) => String(e),
+  );
+  return c.json({ aborted: partition, error });
+});
+
+debugRoutes.post("/v1/debug/partition-append", async (c) => {
   const repeat = Number(c.req.query("repeat") ?? "1");
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > 10_000)
     throw new HttpError(400, "invalid_repeat", "repeat must be an integer in 1..10000");
