@@ -1,19 +1,30 @@
 /**
- * Long fuzz runs of the FlaM decoders (the test suite runs a fixed 100,000 cases).
+ * Long fuzz runs of the FlaM decoders (the test suite runs a fixed 100,000 cases), then of every
+ * parser of untrusted JSON under hostile input (test/fuzz/run-hostile.ts; the test suite runs
+ * 2,000 per parser).
  *
  * Usage: npm exec -- node --experimental-strip-types test/fuzz/run.ts [cases] [seed]
- *   (or FUZZ_CASES / FUZZ_SEED); needs build/flam.wasm (`npm run build:wasm`).
+ *   (or FUZZ_CASES / FUZZ_SEED; HOSTILE_CASES inputs per parser, 100,000 by default, 0 to skip);
+ *   needs build/flam.wasm (`npm run build:wasm`).
  * Exits 1 and prints reproducible reports (seed and case index) on any failure.
  */
 import { FlamWasm } from "../../src/flam/wasm/index.ts";
 import { loadFlamWasmModule } from "../helpers/load-wasm-node.ts";
 import { checkStillWorks, runFuzz } from "./fuzz.ts";
+import { runHostileFuzz } from "./run-hostile.ts";
 
 const cases = Number(process.argv[2] ?? process.env["FUZZ_CASES"] ?? 1_000_000);
+const hostileCases = Number(process.env["HOSTILE_CASES"] ?? 100_000);
 const seed = Number(
   process.argv[3] ?? process.env["FUZZ_SEED"] ?? Math.floor(Math.random() * 2 ** 31),
 );
-if (!Number.isSafeInteger(cases) || cases < 0 || !Number.isSafeInteger(seed)) {
+if (
+  !Number.isSafeInteger(cases) ||
+  cases < 0 ||
+  !Number.isSafeInteger(seed) ||
+  !Number.isSafeInteger(hostileCases) ||
+  hostileCases < 0
+) {
   console.error("usage: run.ts [cases] [seed]");
   process.exit(2);
 }
@@ -37,4 +48,5 @@ console.log(
 console.log(`fuzz: WASM outcomes ${JSON.stringify(stats.codes)}`);
 for (const f of stats.failures) console.error(`FAIL ${f}`);
 if (after !== null) console.error(`FAIL after fuzzing, a valid block: ${after}`);
-process.exit(stats.failures.length > 0 || after !== null ? 1 : 0);
+const hostileOk = hostileCases === 0 || runHostileFuzz(hostileCases, seed);
+process.exit(stats.failures.length > 0 || after !== null || !hostileOk ? 1 : 0);
