@@ -22,6 +22,7 @@ import {
 } from "../src/triggers/index.ts";
 import { measure } from "./harness.ts";
 import { formatRate, formatRatio, formatTable } from "./report.ts";
+import { AIRLINE_TRIGGER } from "../src/triggers/examples.ts";
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -31,22 +32,7 @@ const flag = (name: string, fallback: number): number => {
 const EVENTS = flag("--events", 200_000);
 const VISITORS = flag("--visitors", 2_000);
 
-const AIRLINE = {
-  name: "repeat deal searcher",
-  when: { event: "search" },
-  segment: {
-    all: [
-      { did: "search", inARow: 4, sameValue: "deal" },
-      { not: { visitor: "booked", op: "eq", value: true } },
-    ],
-  },
-  frequency: { oncePer: "visitor" },
-  actions: [
-    { type: "inPage", payload: { banner: "Save 20% if you book today!" } },
-    { type: "webhook", url: "https://hooks.example.com/promo", secret: "s3cr3t" },
-    { type: "tag", set: { promo_sent: true } },
-  ],
-};
+const AIRLINE = AIRLINE_TRIGGER;
 
 /** Deterministic xorshift32 in [0, 1). */
 function random(seed: number): () => number {

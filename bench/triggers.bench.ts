@@ -32,6 +32,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateEvents, type FlamEvent } from "./gen/events.ts";
 import { formatTable } from "./report.ts";
+import { airlineTrigger } from "../src/triggers/examples.ts";
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -151,22 +152,7 @@ async function startReceiver() {
 // --- definitions ------------------------------------------------------------------------------
 
 function airline(port: number) {
-  return {
-    name: "repeat deal searcher",
-    when: { event: "search" },
-    segment: {
-      all: [
-        { did: "search", inARow: 4, sameValue: "deal" },
-        { not: { visitor: "booked", op: "eq", value: true } },
-      ],
-    },
-    frequency: { oncePer: "visitor" },
-    actions: [
-      { type: "inPage", payload: { banner: BANNER } },
-      { type: "webhook", url: `http://127.0.0.1:${port}/promo`, secret: SECRET },
-      { type: "tag", set: { promo_sent: true } },
-    ],
-  };
+  return airlineTrigger({ webhook: { url: `http://127.0.0.1:${port}/promo`, secret: SECRET } });
 }
 
 /**

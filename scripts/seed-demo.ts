@@ -13,6 +13,7 @@
 import { generateEvents, type FlamEvent } from "../bench/gen/events.ts";
 import { createRng } from "../bench/gen/prng.ts";
 import { AIRPORTS } from "../bench/gen/domains.ts";
+import { airlineTrigger } from "../src/triggers/examples.ts";
 
 /** The demo project's keys (src/edge/registry, FLAMINGO_DEMO=true). */
 export const DEMO_KEYS = {
@@ -22,18 +23,7 @@ export const DEMO_KEYS = {
 } as const;
 
 /** The trigger the demo site shows (docs/triggers.md's example, without the webhook). */
-export const AIRLINE_TRIGGER = {
-  name: "repeat deal searcher",
-  when: { event: "search" },
-  segment: {
-    all: [
-      { did: "search", inARow: 4, sameValue: "deal" },
-      { not: { visitor: "booked", op: "eq", value: true } },
-    ],
-  },
-  frequency: { oncePer: "visitor" },
-  actions: [{ type: "inPage", payload: { banner: "Save 20% if you book today!" } }],
-};
+export const AIRLINE_TRIGGER = airlineTrigger({ webhook: null, tag: false });
 
 const BATCH = 500;
 const SPAN_MS = 21 * 86_400_000;

@@ -7,24 +7,10 @@ import { parseSegment, parseTrigger } from "./definition.ts";
 import { createEvaluator, type Evaluator, type Mode } from "./evaluate.ts";
 import type { SegmentDef, TriggerDef } from "./spec.ts";
 import type { VisitorState } from "./state.ts";
+import { AIRLINE_TRIGGER } from "./examples.ts";
 
 /** The seed's airline trigger (issue 5), exactly as written there. */
-export const AIRLINE = {
-  name: "repeat deal searcher",
-  when: { event: "search" },
-  segment: {
-    all: [
-      { did: "search", inARow: 4, sameValue: "deal" },
-      { not: { visitor: "booked", op: "eq", value: true } },
-    ],
-  },
-  frequency: { oncePer: "visitor" },
-  actions: [
-    { type: "inPage", payload: { banner: "Save 20% if you book today!" } },
-    { type: "webhook", url: "https://hooks.example.com/promo", secret: "s3cr3t" },
-    { type: "tag", set: { promo_sent: true } },
-  ],
-};
+export const AIRLINE = AIRLINE_TRIGGER;
 
 export const T0 = Date.parse("2026-03-01T09:00:00Z");
 export const MIN = 60_000;

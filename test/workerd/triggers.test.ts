@@ -1,5 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { AIRLINE_TRIGGER } from "../../src/triggers/examples.ts";
 
 const origin = "http://flamingo.test";
 const WRITE = "demo-write-key";
@@ -15,22 +16,7 @@ function call(method: string, path: string, key: string, body?: unknown) {
   });
 }
 
-const AIRLINE = {
-  name: "repeat deal searcher",
-  when: { event: "search" },
-  segment: {
-    all: [
-      { did: "search", inARow: 4, sameValue: "deal" },
-      { not: { visitor: "booked", op: "eq", value: true } },
-    ],
-  },
-  frequency: { oncePer: "visitor" },
-  actions: [
-    { type: "inPage", payload: { banner: "Save 20% if you book today!" } },
-    { type: "webhook", url: "https://hooks.example.com/promo", secret: "s3cr3t" },
-    { type: "tag", set: { promo_sent: true } },
-  ],
-};
+const AIRLINE = AIRLINE_TRIGGER;
 
 let seq = 0;
 async function send(

@@ -5,6 +5,7 @@
  */
 import { api, type Keys } from "./api.ts";
 import { h, showError, table } from "./dom.ts";
+import { airlineTrigger } from "../../src/triggers/examples.ts";
 
 interface Definition {
   id: string;
@@ -13,18 +14,7 @@ interface Definition {
   actions?: { type: string }[];
 }
 
-const EXAMPLE = {
-  name: "repeat deal searcher",
-  when: { event: "search" },
-  segment: {
-    all: [
-      { did: "search", inARow: 4, sameValue: "deal" },
-      { not: { visitor: "booked", op: "eq", value: true } },
-    ],
-  },
-  frequency: { oncePer: "visitor" },
-  actions: [{ type: "inPage", payload: { banner: "Save 20% if you book today!" } }],
-};
+const EXAMPLE = airlineTrigger({ webhook: null, tag: false });
 
 async function members(keys: Keys, id: string): Promise<number> {
   return (await api<{ count: number }>(`/v1/segments/${id}/members?limit=1`, keys.read)).count;
