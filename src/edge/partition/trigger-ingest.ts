@@ -43,15 +43,26 @@ export function evaluateBatch(
     const outcome = outcomes[i];
     if (outcome?.status !== "accepted") return;
     const prior = profiles.get(event.visitor) ?? before.get(event.visitor)?.profile ?? null;
-    const profile = applyEvent(prior, event);
-    profiles.set(event.visitor, profile);
-    const firings = engine.step(event, profile, "live");
+    // The engine reads only properties, which change only with visitorProperties: folding the
+    // other events (a copy of the counts map each) would be most of this loop's cost. A fold
+    // that skipped some counts can only differ when a profile is at its size bound.
+    let profile = prior;
+    if (prior === null || hasKeys(event.visitorProperties)) {
+      profile = applyEvent(prior, event);
+      profiles.set(event.visitor, profile);
+    }
+    const firings = engine.step(event, profile!, "live");
     if (firings.length === 0) return;
     const inPage: InPageAction[] = [];
     for (const f of firings) act(f, event, now, inPage, effects);
     if (inPage.length > 0) outcomes[i] = { ...outcome, actions: inPage };
   });
   return effects;
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
 }
 
 function act(
