@@ -110,5 +110,5 @@ export interface PartitionApi {
    * is dropped, storage keeps what was committed. Only the local debug routes call it, to inject
    * faults (routes/debug.ts); the call itself always rejects.
    */
-  abort(reason: string): Promise<never>;
+  abort(reason: string): Promise<void>;
 }

@@ -139,7 +139,7 @@ export class Partition extends DurableObject<Env> implements PartitionApi {
     });
   }
 
-  abort(reason: string): Promise<never> {
+  abort(reason: string): Promise<void> {
     // Not queued: it must land while other calls are in flight, as a real eviction does.
     this.ctx.abort(reason);
     return Promise.reject(new Error(reason));
