@@ -96,7 +96,7 @@ export function checkBatch(result: unknown): string | null {
   return null;
 }
 
-const nativeSeeds = [
+export const nativeSeeds = [
   {
     sentAt: "2024-01-01T00:00:01Z",
     events: [
@@ -115,7 +115,7 @@ const nativeSeeds = [
 
 const SEGMENT_KINDS = ["batch", "track", "identify", "page", "screen", "group", "alias"] as const;
 const segmentBatch = fixtureJson(fixtures.segmentBatch) as { batch: unknown[] };
-const segmentSeeds = [
+export const segmentSeeds = [
   segmentBatch,
   fixtureJson(fixtures.segmentBatchWriteKeyInBody),
   fixtureJson(fixtures.segmentTrack),
@@ -235,7 +235,7 @@ function checkQuery(result: unknown): string | null {
   return null;
 }
 
-const querySeeds = [
+export const querySeeds = [
   {
     from: "events",
     select: [
