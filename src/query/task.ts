@@ -270,7 +270,7 @@ function aggregateBlock(
   const rows = r.eventCount;
   const rowSlot = new Int32Array(rows).fill(-1);
   const slotKeys = assignSlots(q, cols, mask, rowSlot);
-  const groups = slotKeys.map((k) => table.get(k));
+  const groups = slotKeys.map((k) => (k.length === 1 ? table.getOne(k[0]!) : table.get(k)));
   for (let i = 0; i < rows; i++) if (rowSlot[i]! >= 0) groups[rowSlot[i]!]!.count++;
 
   q.select.forEach((agg, a) => {
@@ -522,6 +522,9 @@ function fastShape(q: EventsQuery): FastLeaf[] | null {
   return q.where === undefined || visit(q.where) ? leaves : null;
 }
 
+/** Per opened block: whether a field holds numbers or booleans anywhere in it. */
+const scalarFields = new WeakMap<BlockReader, Map<string, boolean>>();
+
 /**
  * Filters and aggregates a block in the WASM kernels; false (nothing added) when the block's
  * group column holds numbers or booleans, which the kernels group together with nulls.
@@ -570,21 +573,30 @@ function fastBlock(q: EventsQuery, r: BlockReader, table: GroupTable): boolean {
       scan.aggregate(groupCol, vc),
     );
     if (groupCol !== null && results[0]!.some((row) => row.sid < 0)) {
-      // sid -1 lumps nulls, absents, numbers and booleans: fine only when there are no numbers or booleans.
-      const tags = scan.column(groupCol).tags;
-      if (tags.includes(Tag.NUMBER) || tags.includes(Tag.BOOL)) return false;
+      // sid -1 lumps nulls, absents, numbers and booleans: fine only when the block holds no
+      // number or boolean in that field. Knowing it means materializing the column, so the
+      // answer is kept per block (blocks are immutable and stay opened between queries).
+      let facts = scalarFields.get(r);
+      if (facts === undefined) scalarFields.set(r, (facts = new Map()));
+      let scalars = facts.get(g!.field);
+      if (scalars === undefined) {
+        const tags = scan.column(groupCol).tags;
+        scalars = tags.includes(Tag.NUMBER) || tags.includes(Tag.BOOL);
+        facts.set(g!.field, scalars);
+      }
+      if (scalars) return false;
     }
-    const keyOf = (sid: number): Scalar[] =>
-      g === undefined ? [] : [sid < 0 ? null : r.string(sid)];
+    const groupOf = (sid: number) =>
+      g === undefined ? table.get([]) : table.getOne(sid < 0 ? null : r.string(sid));
     results[0]!.forEach((row) => {
-      table.get(keyOf(row.sid)).count += row.count;
+      groupOf(row.sid).count += row.count;
     });
     results.forEach((rows, v) => {
       if (valueCols.length === 0 || valueCols[v] === null) return;
       const field = valueFields[v]!;
       for (const row of rows) {
         if (row.valueCount === 0) continue;
-        const group = table.get(keyOf(row.sid));
+        const group = groupOf(row.sid);
         q.select.forEach((s, a) => {
           if (s.field !== field) return;
           const acc = group.accs[a] as { n: number; sum: number; min: number; max: number };
