@@ -133,6 +133,34 @@ async function body(c: Context): Promise<unknown> {
   return parseJson(await readText(c.req.raw));
 }
 
+/**
+ * Creates (`id` null) or replaces a definition from the request body: validated against the
+ * project's set, stored by the registry, pushed to every partition; answers its view.
+ */
+async function save(
+  c: Context<{ Bindings: Env }>,
+  kind: DefinitionKind,
+  id: string | null,
+): Promise<Record<string, unknown>> {
+  const project = await authorize(c.env, requestKey(c), "admin");
+  const spec = await body(c);
+  const set = await readSet(c.env, project.id);
+  if (id !== null && !set.definitions.some((d) => d.kind === kind && d.id === id))
+    throw new HttpError(404, "not_found", `no ${kind} ${id}`);
+  const { name } = validate(set, kind, spec, id);
+  const saved = unwrap(
+    (await registry(c.env).putDefinition(
+      project.id,
+      kind,
+      id,
+      name,
+      spec as Record<string, unknown>,
+    )) as unknown as Saved | RegistryFailure,
+  );
+  await push(c.env, project, saved.set);
+  return view(saved.definition);
+}
+
 // Literal paths per kind: a `{segments|triggers}` pattern would also match longer paths.
 for (const [plural, kind] of Object.entries(KINDS)) {
   definitionRoutes.get(`/v1/${plural}`, async (c) => {
@@ -152,44 +180,11 @@ for (const [plural, kind] of Object.entries(KINDS)) {
     return c.json(view(d));
   });
 
-  definitionRoutes.post(`/v1/${plural}`, async (c) => {
-    const project = await authorize(c.env, requestKey(c), "admin");
-    const spec = await body(c);
-    const set = await readSet(c.env, project.id);
-    const { name } = validate(set, kind, spec, null);
-    const saved = unwrap(
-      (await registry(c.env).putDefinition(
-        project.id,
-        kind,
-        null,
-        name,
-        spec as Record<string, unknown>,
-      )) as unknown as Saved | RegistryFailure,
-    );
-    await push(c.env, project, saved.set);
-    return c.json(view(saved.definition), 201);
-  });
+  definitionRoutes.post(`/v1/${plural}`, async (c) => c.json(await save(c, kind, null), 201));
 
-  definitionRoutes.put(`/v1/${plural}/:id`, async (c) => {
-    const project = await authorize(c.env, requestKey(c), "admin");
-    const id = c.req.param("id");
-    const spec = await body(c);
-    const set = await readSet(c.env, project.id);
-    if (!set.definitions.some((d) => d.kind === kind && d.id === id))
-      throw new HttpError(404, "not_found", `no ${kind} ${id}`);
-    const { name } = validate(set, kind, spec, id);
-    const saved = unwrap(
-      (await registry(c.env).putDefinition(
-        project.id,
-        kind,
-        id,
-        name,
-        spec as Record<string, unknown>,
-      )) as unknown as Saved | RegistryFailure,
-    );
-    await push(c.env, project, saved.set);
-    return c.json(view(saved.definition));
-  });
+  definitionRoutes.put(`/v1/${plural}/:id`, async (c) =>
+    c.json(await save(c, kind, c.req.param("id"))),
+  );
 
   definitionRoutes.delete(`/v1/${plural}/:id`, async (c) => {
     const project = await authorize(c.env, requestKey(c), "admin");
