@@ -7,6 +7,7 @@
  * Format: `frt_<base64url(JSON claims)>.<base64url(signature)>`.
  */
 import type { Env } from "./env.ts";
+import { fromBase64url, hmacSha256, toBase64url } from "./hmac.ts";
 import { HttpError } from "./http-error.ts";
 
 export interface TokenClaims {
@@ -33,33 +34,10 @@ function secretOf(env: Env): string {
   );
 }
 
-const b64url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replaceAll("+", "-")
-    .replaceAll("/", "_")
-    .replace(/=+$/, "");
-
-function fromB64url(text: string): Uint8Array {
-  const bin = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
-}
-
-async function hmac(secret: string, data: string): Promise<Uint8Array> {
-  const enc = new TextEncoder();
-  const key = await crypto.subtle.importKey(
-    "raw",
-    enc.encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  return new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(data)));
-}
-
 /** Mints a token. */
 export async function mintToken(env: Env, claims: TokenClaims): Promise<string> {
-  const body = b64url(new TextEncoder().encode(JSON.stringify(claims)));
-  return `${TOKEN_PREFIX}${body}.${b64url(await hmac(secretOf(env), body))}`;
+  const body = toBase64url(new TextEncoder().encode(JSON.stringify(claims)));
+  return `${TOKEN_PREFIX}${body}.${toBase64url(await hmacSha256(secretOf(env), body))}`;
 }
 
 /**
@@ -73,10 +51,10 @@ export async function verifyToken(env: Env, token: string, now: number): Promise
   const [body, sig] = token.slice(TOKEN_PREFIX.length).split(".");
   if (body === undefined || sig === undefined || !/^[\w-]+$/.test(body) || !/^[\w-]+$/.test(sig))
     throw bad("is malformed");
-  const expected = await hmac(secretOf(env), body);
+  const expected = await hmacSha256(secretOf(env), body);
   let given: Uint8Array;
   try {
-    given = fromB64url(sig);
+    given = fromBase64url(sig);
   } catch {
     throw bad("is malformed");
   }
@@ -86,7 +64,7 @@ export async function verifyToken(env: Env, token: string, now: number): Promise
   if (diff !== 0) throw bad("has a wrong signature");
   let claims: TokenClaims;
   try {
-    claims = JSON.parse(new TextDecoder().decode(fromB64url(body))) as TokenClaims;
+    claims = JSON.parse(new TextDecoder().decode(fromBase64url(body))) as TokenClaims;
   } catch {
     throw bad("is malformed");
   }

@@ -36,7 +36,7 @@ import type {
 import { checkTimeZone } from "./time-bucket.ts";
 
 const FROM = ["events", "visitors", "rawEvents"] as const;
-const FNS: readonly AggregateFn[] = [
+export const FNS: readonly AggregateFn[] = [
   "count",
   "sum",
   "avg",
@@ -45,7 +45,7 @@ const FNS: readonly AggregateFn[] = [
   "countDistinct",
   "percentile",
 ];
-const UNITS: readonly TimeUnit[] = ["minute", "hour", "day", "week", "month"];
+export const UNITS: readonly TimeUnit[] = ["minute", "hour", "day", "week", "month"];
 
 /**
  * Validates a query.

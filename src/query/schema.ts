@@ -12,6 +12,8 @@ import {
   MAX_SELECT,
   MAX_STRING,
 } from "./limits.ts";
+import { FNS, UNITS } from "./parse.ts";
+import { OPS } from "./parse-filter.ts";
 
 const scalar = {
   anyOf: [
@@ -56,21 +58,7 @@ export const querySchema = {
           additionalProperties: false,
           properties: {
             field: { $ref: "#/$defs/field" },
-            op: {
-              enum: [
-                "eq",
-                "ne",
-                "in",
-                "nin",
-                "lt",
-                "lte",
-                "gt",
-                "gte",
-                "contains",
-                "startsWith",
-                "exists",
-              ],
-            },
+            op: { enum: OPS },
             value: {
               anyOf: [
                 { $ref: "#/$defs/scalar" },
@@ -123,7 +111,7 @@ export const querySchema = {
             required: ["fn"],
             additionalProperties: false,
             properties: {
-              fn: { enum: ["count", "sum", "avg", "min", "max", "countDistinct", "percentile"] },
+              fn: { enum: FNS },
               field: { $ref: "#/$defs/field" },
               p: { type: "number", minimum: 0, maximum: 1 },
               as: { type: "string", minLength: 1, maxLength: 255 },
@@ -142,7 +130,7 @@ export const querySchema = {
                 required: ["time"],
                 additionalProperties: false,
                 properties: {
-                  time: { enum: ["minute", "hour", "day", "week", "month"] },
+                  time: { enum: UNITS },
                   tz: { type: "string", description: "IANA time zone, default UTC" },
                 },
               },

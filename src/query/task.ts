@@ -93,7 +93,8 @@ export async function runTask(query: Query, source: TaskSource): Promise<Partial
     for await (const block of source.blocks(query.time)) {
       const r = block.reader;
       if (!admit(r, query.time, query.where, stats)) continue;
-      if (fast === null || !fastBlock(query, r, table)) await genericBlock(query, r, source, table);
+      if (fast === null || !fastBlock(query, fast, r, table))
+        await genericBlock(query, r, source, table);
     }
     partial = { kind: "events", groups: table.toPartial(), stats };
   } else if (query.from === "visitors") {
@@ -529,8 +530,12 @@ const scalarFields = new WeakMap<BlockReader, Map<string, boolean>>();
  * Filters and aggregates a block in the WASM kernels; false (nothing added) when the block's
  * group column holds numbers or booleans, which the kernels group together with nulls.
  */
-function fastBlock(q: EventsQuery, r: BlockReader, table: GroupTable): boolean {
-  const leaves = fastShape(q)!;
+function fastBlock(
+  q: EventsQuery,
+  leaves: readonly FastLeaf[],
+  r: BlockReader,
+  table: GroupTable,
+): boolean {
   const refs: FieldRef[] = [];
   const refOf = (field: string): number => {
     const k = fieldKind(field);

@@ -6,6 +6,7 @@
  * signature of the body. Retries back off exponentially; after `maxAttempts` the row is `failed`
  * and stays visible through the API.
  */
+import { hmacSha256 } from "../hmac.ts";
 import { migrate, type Migration } from "./schema.ts";
 
 const MIGRATIONS: readonly Migration[] = [
@@ -272,14 +273,6 @@ export class Outbox {
  * await sign("s3cr3t", '{"a":1}') // "5c3..." (64 hex digits)
  */
 export async function sign(secret: string, body: string): Promise<string> {
-  const enc = new TextEncoder();
-  const key = await crypto.subtle.importKey(
-    "raw",
-    enc.encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(body)));
+  const mac = await hmacSha256(secret, body);
   return [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -14,6 +14,7 @@ import { Hono, type Context } from "hono";
 import { authorize, requestKey } from "../auth.ts";
 import { parseJson, readText } from "../body.ts";
 import type { Env } from "../env.ts";
+import { fromBase64url, toBase64url } from "../hmac.ts";
 import { HttpError } from "../http-error.ts";
 import type { ExportChunk } from "../partition/export-log.ts";
 import { projectById } from "../registry-client.ts";
@@ -70,7 +71,7 @@ type Cursor = Record<string, number>;
 function decodeCursor(text: string | undefined): Cursor {
   if (text === undefined || text === "") return {};
   try {
-    const json = JSON.parse(atob(text.replaceAll("-", "+").replaceAll("_", "/"))) as unknown;
+    const json = JSON.parse(new TextDecoder().decode(fromBase64url(text))) as unknown;
     if (typeof json === "object" && json !== null && !Array.isArray(json)) {
       const entries = Object.entries(json);
       if (entries.every(([, v]) => Number.isInteger(v) && (v as number) >= 0))
@@ -82,8 +83,7 @@ function decodeCursor(text: string | undefined): Cursor {
   throw new HttpError(400, "invalid_cursor", "cursor is not one this endpoint answered");
 }
 
-const encodeCursor = (c: Cursor) =>
-  btoa(JSON.stringify(c)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+const encodeCursor = (c: Cursor) => toBase64url(new TextEncoder().encode(JSON.stringify(c)));
 
 exportRoutes.get("/v1/export", async (c) => {
   const { project, visitor } = await readScope(c);
