@@ -4,10 +4,15 @@
  */
 import type { Partition } from "./partition/partition.ts";
 import type { Registry } from "./registry/registry.ts";
+import type { SpillBacklog, SpillMessage } from "./spill/index.ts";
 
 export interface Env {
   PARTITION: DurableObjectNamespace<Partition>;
   REGISTRY: DurableObjectNamespace<Registry>;
+  /** The spike buffer: batches an overloaded partition refused, drained by `queue()`. */
+  SPILL: Queue<SpillMessage>;
+  /** Per partition, the spill messages not stored yet and the drain delays. */
+  SPILL_BACKLOG: DurableObjectNamespace<SpillBacklog>;
   /** Bearer token of the admin API (`/v1/admin/*`); the admin API is closed when unset. */
   ADMIN_TOKEN?: string;
   /** "true" only locally (`npm start`, tests): provides the `demo` project. */

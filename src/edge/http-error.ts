@@ -15,17 +15,24 @@ export class HttpError extends Error {
   readonly code: string;
   /** Machine-readable fields added to the error body, e.g. a query error's JSON Pointer `path`. */
   readonly details: Readonly<Record<string, unknown>>;
+  /** Response headers, e.g. `Retry-After` on a 429. */
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(
     status: ContentfulStatusCode,
     code: string,
     message: string,
-    options?: { cause?: unknown; details?: Record<string, unknown> },
+    options?: {
+      cause?: unknown;
+      details?: Record<string, unknown>;
+      headers?: Record<string, string>;
+    },
   ) {
     super(message, options);
     this.status = status;
     this.code = code;
     this.details = options?.details ?? {};
+    this.headers = options?.headers ?? {};
   }
 }
 
@@ -33,6 +40,7 @@ function render(c: Context, error: HttpError): Response {
   return c.json(
     { error: { ...error.details, code: error.code, message: error.message } },
     error.status,
+    { ...error.headers },
   );
 }
 

@@ -15,9 +15,12 @@ import { queryRoutes } from "./routes/query.ts";
 import { streamRoutes } from "./routes/stream.ts";
 import { visitorRoutes } from "./routes/visitors.ts";
 import { woopraRoutes } from "./routes/woopra.ts";
+import { statsRoutes } from "./routes/stats.ts";
+import { drainSpill, type SpillMessage } from "./spill/index.ts";
 
 export { Partition } from "./partition/partition.ts";
 export { Registry } from "./registry/registry.ts";
+export { SpillBacklog } from "./spill/index.ts";
 
 /**
  * The edge router: beacons of every accepted wire format in, one RPC per partition out.
@@ -58,11 +61,15 @@ app.route("/", queryRoutes);
 app.route("/", streamRoutes);
 app.route("/", definitionRoutes);
 app.route("/", exportRoutes);
+app.route("/", statsRoutes);
 app.route("/", adminRoutes);
 app.route("/", debugRoutes);
 
 app.notFound(notFound);
 app.onError(onError);
 
-/** The Worker entry point (wrangler.toml `main`). */
-export default { fetch: app.fetch } satisfies ExportedHandler<Env>;
+/**
+ * The Worker entry point (wrangler.toml `main`): HTTP, and the spill Queue's consumer, which
+ * stores the batches overloaded partitions refused once they recover.
+ */
+export default { fetch: app.fetch, queue: drainSpill } satisfies ExportedHandler<Env, SpillMessage>;

@@ -1,21 +1,28 @@
 /**
  * The write path shared by every wire format: normalize the parsed events, route them to their
  * partitions (one RPC per partition, carrying its whole batch, all partitions in parallel), and
- * answer per event in the order sent.
+ * answer per event in the order sent. A partition that is overloaded refuses its share at once;
+ * that share goes on the spill Queue and is answered `queued` (src/edge/spill/).
  */
 import type { Env } from "./env.ts";
 import { isFailure, type ParsedBatch } from "./formats/incoming.ts";
 import { HttpError } from "./http-error.ts";
 import { LIMITS } from "./limits.ts";
 import { normalizeEvent, skewOf } from "./normalize.ts";
-import type { IngestOutcome, InPageAction } from "./partition/contract.ts";
+import type { InPageAction, Offer } from "./partition/contract.ts";
 import type { Project } from "./registry/project.ts";
 import { groupByPartition, partitionObjectName } from "./routing.ts";
+import { spill } from "./spill/index.ts";
 import type { FlamEvent } from "../flam/index.ts";
 
-/** One event's answer. */
+/**
+ * One event's answer. `queued`: acknowledged and durable on the spill Queue, stored in its
+ * partition in about `delayMs` (an estimate), visible to queries from then on; its triggers'
+ * in-page actions cannot come back in this answer.
+ */
 export type EventResult =
   | { status: "accepted" | "duplicate"; id: string }
+  | { status: "queued"; id: string; delayMs: number }
   | { status: "rejected"; code: string; message: string };
 
 /** The answer to an ingest request. */
@@ -23,13 +30,18 @@ export interface IngestAnswer {
   results: EventResult[];
   /** In-page actions of the triggers the batch's events fired, in batch order. */
   actions: InPageAction[];
+  /** Events acknowledged (stored, duplicate or queued), and refused. */
   accepted: number;
   rejected: number;
+  /** Of `accepted`, the events queued on the spill buffer. */
+  queued: number;
 }
 
 /**
- * @throws {HttpError} 413 when the batch has too many events; 503 when a partition could not
- *   store its events (the client should retry: event ids make the retry idempotent).
+ * @throws {HttpError} 413 when the batch has too many events; 429 with `Retry-After` when a
+ *   partition is overloaded and its spill buffer is full; 503 when a partition could not store
+ *   its events (the client should retry: event ids make the retry idempotent, including for the
+ *   events of other partitions the request did store).
  */
 export async function ingest(
   env: Env,
@@ -62,9 +74,10 @@ export async function ingest(
   await Promise.all(
     [...groups].map(async ([partition, items]) => {
       const stub = env.PARTITION.getByName(partitionObjectName(project.id, partition));
-      let outcomes: IngestOutcome[];
+      const events = items.map(([, [, e]]) => e);
+      let offer: Offer;
       try {
-        outcomes = await stub.ingest(items.map(([, [, e]]) => e));
+        offer = await stub.offer(events);
       } catch (cause) {
         throw new HttpError(
           503,
@@ -73,6 +86,12 @@ export async function ingest(
           { cause },
         );
       }
+      if (offer.status === "overloaded") {
+        const delayMs = await spill(env, project.id, partition, events, offer);
+        for (const [, [i, e]] of items) results[i] = { status: "queued", id: e.id, delayMs };
+        return;
+      }
+      const { outcomes } = offer;
       items.forEach(([, [i, e]], j) => {
         const o = outcomes[j];
         if (o === undefined)
@@ -86,7 +105,8 @@ export async function ingest(
     }),
   );
   const rejected = results.filter((r) => r.status === "rejected").length;
+  const queued = results.filter((r) => r.status === "queued").length;
   // In batch order, whatever partition answered first.
   const actions = fired.sort((a, b) => a[0] - b[0]).flatMap(([, a]) => a);
-  return { results, actions, accepted: results.length - rejected, rejected };
+  return { results, actions, accepted: results.length - rejected, rejected, queued };
 }

@@ -20,4 +20,11 @@ export const LIMITS = {
   futureMs: 60 * 60 * 1000,
   /** Events older than this point in time are refused (clock garbage, not history). */
   earliestTime: Date.UTC(2000, 0, 1),
+  /**
+   * Events waiting on the spill Queue for one partition (docs/reliability.md, "The spike
+   * buffer"); past it ingest into that partition answers 429 with Retry-After. At a few hundred
+   * bytes an event, 500,000 events are a few hundred MB of the Queue's 25 GB, and well under a
+   * minute of the partition's own ingest time once it recovers.
+   */
+  spillBacklogEvents: 500_000,
 } as const;

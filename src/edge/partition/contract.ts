@@ -9,6 +9,7 @@ import type { Partial, Query, QueryErrorCode } from "../../query/index.ts";
 import type { DefinitionSet } from "../registry/definitions.ts";
 import type { ExportChunk } from "./export-log.ts";
 import type { Delivery } from "./outbox.ts";
+import type { OverloadChange, OverloadSettings, OverloadState } from "./overload.ts";
 
 /**
  * What happened to one event of an ingest call, in batch order. `offset` is the event's place
@@ -28,6 +29,23 @@ export type IngestOutcome =
    * `properties.price: must be a finite number, got NaN`.
    */
   | { status: "rejected"; code: string; message: string };
+
+/**
+ * The partition's answer that it is overloaded (src/edge/partition/overload.ts): nothing of the
+ * batch was stored. `retryAfterMs` estimates how long the work already pending takes to answer.
+ */
+export interface Overloaded {
+  status: "overloaded";
+  pendingEvents: number;
+  retryAfterMs: number;
+}
+
+/**
+ * What `offer()` answers: the batch's outcomes, or a refusal because the partition is
+ * overloaded. A union rather than a thrown error: an error's class and fields do not cross RPC,
+ * and a refusal is an expected answer, not a failure.
+ */
+export type Offer = { status: "stored"; outcomes: IngestOutcome[] } | Overloaded;
 
 /** An in-page action of a trigger that fired, returned to the beacon that sent the event. */
 export interface InPageAction {
@@ -71,6 +89,20 @@ export interface PartitionApi {
    * the caller retries the whole batch, and ids make the retry idempotent.
    */
   ingest(events: FlamEvent[]): Promise<IngestOutcome[]>;
+  /**
+   * `ingest()` unless the partition already holds more than its bound of pending events: then it
+   * answers `overloaded` at once, storing nothing (docs/reliability.md, "The spike buffer").
+   * `force` admits regardless (the spill consumer's last attempts). The edge and the spill
+   * consumer call this; `ingest()` stays unconditional.
+   */
+  offer(events: FlamEvent[], force?: boolean): Promise<Offer>;
+  /** The overload gate's settings, pending work and refusals, for the stats route. */
+  overloadState(): Promise<OverloadState>;
+  /**
+   * Changes the overload gate's settings (the bound, a simulated stall) until the object is
+   * evicted. Only the local debug route and tests call it.
+   */
+  configureOverload(settings: OverloadChange): Promise<OverloadSettings>;
   /**
    * The visitor's profile and newest `limit` events (default 50, at most 1,000: larger values
    * are lowered, negative ones count as 0).

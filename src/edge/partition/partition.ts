@@ -8,10 +8,16 @@ import type { Env } from "../env.ts";
 import { rebuild } from "./catch-up.ts";
 import { QueryError, runTask, type Query } from "../../query/index.ts";
 import type { DefinitionSet } from "../registry/definitions.ts";
-import type { IngestOutcome, PartitionApi, TaskOutcome, VisitorView } from "./contract.ts";
+import type { IngestOutcome, Offer, PartitionApi, TaskOutcome, VisitorView } from "./contract.ts";
 import { ingest } from "./ingest.ts";
 import { openPartition, type PartitionState } from "./open-partition.ts";
 import { Outbox, type Delivery } from "./outbox.ts";
+import {
+  OverloadGate,
+  type OverloadChange,
+  type OverloadSettings,
+  type OverloadState,
+} from "./overload.ts";
 import { ResidentBlocks } from "./query-blocks.ts";
 import { partitionSource } from "./query-source.ts";
 import { exportLog, type ExportChunk } from "./export-log.ts";
@@ -49,6 +55,8 @@ export class Partition extends DurableObject<Env> implements PartitionApi {
   readonly outbox = new Outbox(this.ctx.storage);
   /** Segment and trigger definitions and every visitor's evaluation state. */
   readonly triggers = new TriggerEngine(this.ctx.storage);
+  /** Counts the events offered and not yet answered; refuses past its bound. */
+  private readonly overload = new OverloadGate();
 
   /** Delivers due webhooks, then sets the alarm for the next one. */
   override async alarm(): Promise<void> {
@@ -78,6 +86,23 @@ export class Partition extends DurableObject<Env> implements PartitionApi {
       }
       return outcomes;
     });
+  }
+
+  offer(events: FlamEvent[], force = false): Promise<Offer> {
+    // Checked on arrival, outside the call queue: a refusal must not wait behind the work it reports.
+    return this.overload.offer(events.length, force, () => {
+      const stall = this.overload.stall();
+      if (stall !== undefined) void this.serial(stall);
+      return this.ingest(events);
+    });
+  }
+
+  overloadState(): Promise<OverloadState> {
+    return Promise.resolve(this.overload.state());
+  }
+
+  configureOverload(settings: OverloadChange): Promise<OverloadSettings> {
+    return Promise.resolve(this.overload.configure(settings));
   }
 
   setDefinitions(set: DefinitionSet): Promise<{ version: number; backfilled: string[] }> {

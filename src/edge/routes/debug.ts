@@ -10,6 +10,12 @@
  * `POST /v1/debug/partition-abort?project=P&partition=p0` resets that partition object as an
  * eviction or a crash would (`ctx.abort()`): calls in flight on it fail, storage keeps what was
  * committed. test/node/load-faults.test.ts injects it while clients ingest (docs/reliability.md).
+ *
+ * `POST /v1/debug/partition-overload?project=P&partition=p0` with
+ * `{"stallMs"?, "maxPendingEvents"?, "maxBacklogEvents"?}` makes that partition slow (each offered
+ * batch holds its call queue `stallMs` longer) or quick to refuse, and changes its spill backlog's
+ * bound, until the objects are evicted: the load test's slowed partition (docs/reliability.md,
+ * "The spike buffer"). Answers the settings now in force.
  */
 import { Hono } from "hono";
 import type { FlamEvent } from "../../flam/index.ts";
@@ -39,6 +45,35 @@ debugRoutes.post("/v1/debug/partition-abort", async (c) => {
     (e: unknown) => String(e),
   );
   return c.json({ aborted: partition, error });
+});
+
+/** The settings of partition-overload that the body names, each an integer in 0..10^9. */
+function settings(body: unknown, keys: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const key of keys) {
+    const value = (body as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 1e9)
+      throw new HttpError(400, "invalid_setting", `${key} must be an integer in 0..1000000000`);
+    out[key] = value;
+  }
+  return out;
+}
+
+debugRoutes.post("/v1/debug/partition-overload", async (c) => {
+  const project = await projectById(c.env, c.req.query("project") ?? "");
+  const partition = c.req.query("partition") ?? "";
+  if (project === null || !project.partitions.some((r) => r.partition === partition))
+    throw new HttpError(404, "not_found", "no such project or partition");
+  const body = parseJson(await readText(c.req.raw));
+  const name = partitionObjectName(project.id, partition);
+  const gate = await c.env.PARTITION.getByName(name).configureOverload(
+    settings(body, ["stallMs", "maxPendingEvents"]),
+  );
+  const backlog = await c.env.SPILL_BACKLOG.getByName(name).configure(
+    settings(body, ["maxBacklogEvents"]),
+  );
+  return c.json({ partition, ...gate, ...backlog });
 });
 
 debugRoutes.post("/v1/debug/partition-append", async (c) => {
