@@ -213,6 +213,24 @@ describe("the tracker's retries", () => {
     await t.flush();
     expect(calls).toHaveLength(1);
   });
+  it("counts queued events (the edge's spike buffer) as acknowledged: removed from the outbox, never resent", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    answer = (call) =>
+      Response.json({
+        results: call.events.map((e) => ({ status: "queued", id: e.id, delayMs: 3000 })),
+        actions: [],
+      });
+    const t = start();
+    t.track("a");
+    t.track("b");
+    await t.flush();
+    await idle();
+    expect(await stored()).toEqual([]);
+    await runFor(5_000);
+    await t.flush();
+    expect(calls).toHaveLength(1);
+    expect(warn).not.toHaveBeenCalled();
+  });
 });
 
 describe("the tracker's outbox", () => {
