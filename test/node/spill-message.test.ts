@@ -6,7 +6,12 @@
 import { serialize } from "node:v8";
 import { describe, expect, it } from "vitest";
 import type { FlamEvent } from "../../src/flam/index.ts";
-import { eventBytes, MESSAGE_BYTES, packMessages, sendGroups } from "../../src/edge/spill/message.ts";
+import {
+  eventBytes,
+  MESSAGE_BYTES,
+  packMessages,
+  sendGroups,
+} from "../../src/edge/spill/message.ts";
 
 const event = (i: number, properties: FlamEvent["properties"] = {}): FlamEvent => ({
   id: `e-${i}`,
