@@ -6,6 +6,11 @@
  * retry a batch, same ids, after any non-2xx or network error. Afterwards every acknowledged
  * event must be stored exactly once, and resending a batch must change nothing.
  *
+ * Then a spike (docs/reliability.md, "The spike buffer"): one partition is slowed
+ * (`POST /v1/debug/partition-overload`), so its share of the clients' batches is answered
+ * `queued` and goes through the spill Queue, or `429` with Retry-After once its backlog bound is
+ * reached; after it recovers the backlog must drain and every acknowledged event be stored once.
+ *
  * Loopback only, bounded: about a minute by default. A longer run:
  *   FLAMINGO_LOAD_SECONDS=120 FLAMINGO_LOAD_CLIENTS=16 FLAMINGO_LOAD_RESTARTS=3 \
  *     npm exec -- vitest run --project node test/node/load-faults.test.ts
@@ -24,6 +29,7 @@ const VISITORS_PER_CLIENT = setting("FLAMINGO_LOAD_VISITORS", 20);
 const RESTARTS = setting("FLAMINGO_LOAD_RESTARTS", 1);
 const ABORT_EVERY_MS = setting("FLAMINGO_LOAD_ABORT_MS", 1000);
 const MAX_BATCH = 200;
+const SPIKE_SECONDS = setting("FLAMINGO_SPIKE_SECONDS", 8);
 /** A batch not acknowledged within this (server down included) fails the test. */
 const GIVE_UP_MS = 90_000;
 
@@ -102,7 +108,7 @@ function checksum(ids: Iterable<string>): number {
 }
 
 type Event = { id: string; visitor: string; name: string; properties: { n: number } };
-type Answer = { results: { status: string; id?: string }[] };
+type Answer = { results: { status: string; id?: string; delayMs?: number }[] };
 
 /** Counters shared by the clients, the query loop and the fault injector. */
 const run = {
@@ -359,6 +365,179 @@ describe("ingest under faults and load", () => {
       expect(resentDuplicate).toBe(resent);
       expect(after).toBe(before);
       expect(after).toBe(run.acked.size);
+    },
+  );
+
+  it(
+    "absorbs a spike into a slowed partition through the spill Queue: queued, drained, each event stored once",
+    { timeout: 180_000 },
+    async () => {
+      if (server === undefined) await start();
+      const spike = {
+        acked: new Map<string, string>(),
+        statuses: { accepted: 0, duplicate: 0, queued: 0 } as Record<string, number>,
+        tooMany: 0,
+        retryAfter: new Set<string>(),
+        failed: 0,
+        wrong: [] as string[],
+        maxBacklog: 0,
+        /** The delays the answers estimated for queued events. */
+        estimates: [] as number[],
+      };
+      // p1 takes a 150 ms stall per batch and refuses past 300 pending events; its spill backlog
+      // holds at most 3,000 events, so the spike fills it and some requests get a 429. Each
+      // client keeps 4 requests in flight: a spike is more senders, not faster ones.
+      const slow = await post(
+        "/v1/debug/partition-overload?project=demo&partition=p1",
+        { stallMs: 150, maxPendingEvents: 300, maxBacklogEvents: 3_000 },
+        WRITE,
+      );
+      expect(slow.status).toBe(200);
+      await slow.body?.cancel();
+
+      type Stats = {
+        partitions: {
+          partition: string;
+          spill: {
+            backlog: { events: number };
+            drained: { events: number; delayMs: { p50: number; p99: number; max: number } };
+          };
+        }[];
+      };
+      const p1 = async () => {
+        const res = await fetch(`${base}/v1/stats`, { headers: READ });
+        expect(res.status).toBe(200);
+        return ((await res.json()) as Stats).partitions.find((p) => p.partition === "p1")!.spill;
+      };
+      const drainedBefore = (await p1()).drained.events;
+
+      /** Posts until acknowledged; a 429 waits its Retry-After (capped at 3 s to bound the test). */
+      async function send(batch: Event[]): Promise<Answer> {
+        for (let attempt = 0; attempt < 200; attempt++) {
+          const res = await fetch(`${base}/v1/events`, {
+            method: "POST",
+            headers: WRITE,
+            body: JSON.stringify({ events: batch }),
+            signal: AbortSignal.timeout(20_000),
+          }).catch(() => null);
+          if (res?.ok) return (await res.json()) as Answer;
+          if (res?.status === 429) {
+            spike.tooMany++;
+            const after = res.headers.get("retry-after") ?? "";
+            spike.retryAfter.add(after);
+            await res.body?.cancel();
+            await sleep(Math.min(3, Number(after) || 1) * 1000);
+            continue;
+          }
+          spike.failed++;
+          await res?.body?.cancel();
+          await sleep(200);
+        }
+        throw new Error(`batch ${batch[0]?.id} never acknowledged`);
+      }
+
+      const from = Date.now();
+      const until = from + SPIKE_SECONDS * 1000;
+      const watch = (async () => {
+        while (Date.now() < until + 2_000) {
+          spike.maxBacklog = Math.max(spike.maxBacklog, (await p1()).backlog.events);
+          await sleep(250);
+        }
+      })();
+      await Promise.all(
+        Array.from({ length: CLIENTS * 4 }, async (_, c) => {
+          const next = random(7_000 + c);
+          for (let b = 0; Date.now() < until; b++) {
+            const batch: Event[] = Array.from(
+              { length: 1 + Math.floor(next() * MAX_BATCH) },
+              (_, i) => ({
+                id: `sp-c${c}-b${b}-${i}`,
+                visitor: `sp-c${c}-v${Math.floor(next() * VISITORS_PER_CLIENT)}`,
+                name: "spike",
+                properties: { n: i },
+              }),
+            );
+            const answer = await send(batch);
+            answer.results.forEach((r, i) => {
+              const known = spike.statuses[r.status];
+              if (known === undefined) return void spike.wrong.push(JSON.stringify(r));
+              spike.statuses[r.status] = known + 1;
+              spike.acked.set(batch[i]!.id, batch[i]!.visitor);
+              if (r.status === "queued") spike.estimates.push(r.delayMs ?? -1);
+            });
+          }
+        }),
+      );
+      await watch;
+      const spikeMs = Date.now() - from;
+
+      // The partition recovers; the backlog must drain.
+      const recover = await post(
+        "/v1/debug/partition-overload?project=demo&partition=p1",
+        { stallMs: 0, maxPendingEvents: 10_000, maxBacklogEvents: 500_000 },
+        WRITE,
+      );
+      await recover.body?.cancel();
+      const recovered = Date.now();
+      let stats = await p1();
+      while (stats.backlog.events > 0 && Date.now() - recovered < 90_000) {
+        await sleep(250);
+        stats = await p1();
+      }
+      const drainMs = Date.now() - recovered;
+
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const res = await post("/v1/query", {
+          from: "rawEvents",
+          where: { field: "name", op: "eq", value: "spike" },
+          limit: 1000,
+          ...(cursor === undefined ? {} : { cursor }),
+        });
+        expect(res.status).toBe(200);
+        const page = (await res.json()) as { columns: string[]; rows: unknown[][]; next?: string };
+        const id = page.columns.indexOf("id");
+        for (const row of page.rows) ids.push(row[id] as string);
+        cursor = page.next;
+      } while (cursor !== undefined);
+      const unique = new Set(ids);
+      const lost = [...spike.acked.keys()].filter((id) => !unique.has(id));
+      const unknown = [...unique].filter((id) => !spike.acked.has(id));
+
+      const report = {
+        senders: CLIENTS * 4,
+        seconds: Math.round(spikeMs / 100) / 10,
+        acknowledged: spike.acked.size,
+        statuses: spike.statuses,
+        tooMany: spike.tooMany,
+        retryAfter: [...spike.retryAfter],
+        failed: spike.failed,
+        maxBacklog: spike.maxBacklog,
+        drainAfterRecoveryMs: drainMs,
+        drained: stats.drained.events - drainedBefore,
+        estimatedDelayMs: {
+          min: Math.min(...spike.estimates),
+          max: Math.max(...spike.estimates),
+        },
+        delayMs: stats.drained.delayMs,
+        lost: lost.length,
+        duplicated: ids.length - unique.size,
+        checksum: { acknowledged: checksum(spike.acked.keys()), stored: checksum(ids) },
+      };
+      console.log(`load-faults spike: ${JSON.stringify(report)}`);
+
+      expect(spike.wrong).toEqual([]);
+      expect(spike.failed).toBe(0);
+      expect(spike.statuses.queued).toBeGreaterThan(0);
+      expect(Math.min(...spike.estimates)).toBeGreaterThanOrEqual(1_000);
+      expect(spike.tooMany).toBeGreaterThan(0);
+      expect(stats.backlog.events).toBe(0);
+      expect(report.drained).toBeGreaterThanOrEqual(spike.statuses.queued!);
+      expect(lost).toEqual([]);
+      expect(report.duplicated).toBe(0);
+      expect(unknown).toEqual([]);
+      expect(report.checksum.stored).toBe(report.checksum.acknowledged);
     },
   );
 });

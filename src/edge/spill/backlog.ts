@@ -109,9 +109,17 @@ export class SpillBacklog extends DurableObject<Env> {
     partitionWaitMs: number,
   ): Reservation {
     this.sql.exec("DELETE FROM spill_backlog WHERE enqueued_at < ?", now - RETENTION_MS);
-    const backlogEvents = this.backlog().events;
+    const { events: backlogEvents, oldestEnqueuedAt } = this.backlog();
     const adding = messages.reduce((n, m) => n + m.events, 0);
-    const wait = Math.max(FLOOR_MS, partitionWaitMs, this.drainMs(backlogEvents + adding, now));
+    // The head of the line's age too: while the partition stays overloaded nothing drains, so no
+    // rate is known, but a new message waits at least as long as the oldest has so far.
+    const waited = oldestEnqueuedAt === null ? 0 : now - oldestEnqueuedAt;
+    const wait = Math.max(
+      FLOOR_MS,
+      partitionWaitMs,
+      waited,
+      this.drainMs(backlogEvents + adding, now),
+    );
     if (backlogEvents + adding > this.maxBacklogEvents) {
       return {
         ok: false,
