@@ -48,16 +48,53 @@ describe("Log", () => {
     expect(await ids(log)).toEqual(["e-0", "e-2"]);
   });
 
-  it("splits a batch larger than one block into several tail segments", async () => {
-    const log = await Log.open(new MemoryLogStore(), {
+  it("seals the tail's block where a batch fills it and goes on in a new one", async () => {
+    const store = new MemoryLogStore();
+    const log = await Log.open(store, { maxBlockBytes: 2048, sealEvents: 1e9, sealBytes: 1e9 });
+    const events = makeEvents(200);
+    await log.append(events.slice(0, 7));
+    const r = await log.append(events.slice(7));
+    expect(r.offsets).toEqual(events.slice(7).map((_, i) => 7 + i));
+    const sealed = await store.blocks();
+    expect(sealed.length).toBeGreaterThan(1);
+    // Each sealed block is exactly its events encoded at once: nothing was encoded twice.
+    for (const meta of sealed) {
+      const slice = events.slice(meta.first, meta.first + meta.count);
+      expect(await store.readBlock(meta.first)).toEqual(encodeBlock(slice));
+    }
+    expect(log.tailSize.segments).toBe(1);
+    expect(log.metas().every((m) => m.bytes <= 2048)).toBe(true);
+    expect(await ids(log)).toEqual(events.map((e) => e.id));
+  });
+
+  it("splits a batch larger than one block into several segments when the tail has no builder", async () => {
+    const store = new MemoryLogStore();
+    const options = { maxBlockBytes: 2048, sealEvents: 1e9, sealBytes: 1e9 };
+    await (await Log.open(store, options)).append(makeEvents(3));
+    const log = await Log.open(store, options); // a loaded tail: no builder for it
+    const r = await log.append(makeEvents(200, 3));
+    expect(r.offsets).toHaveLength(200);
+    expect(log.tailSize.segments).toBeGreaterThan(2);
+    expect(log.metas().every((m) => m.bytes <= 2048)).toBe(true);
+    expect(await ids(log)).toEqual(makeEvents(203).map((e) => e.id));
+  });
+
+  it("keeps every event of a batch that fills the block when that seal fails", async () => {
+    const store = new MemoryLogStore();
+    const errors: unknown[] = [];
+    store.seal = async () => {
+      throw new Error("disk full");
+    };
+    const log = await Log.open(store, {
       maxBlockBytes: 2048,
       sealEvents: 1e9,
       sealBytes: 1e9,
+      onError: (e) => errors.push(e),
     });
     const r = await log.append(makeEvents(200));
     expect(r.offsets).toHaveLength(200);
-    expect(log.tailSize.segments).toBeGreaterThan(1);
-    expect(log.metas().every((m) => m.bytes <= 2048)).toBe(true);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(log.tailSize.events).toBe(200);
     expect(await ids(log)).toEqual(makeEvents(200).map((e) => e.id));
   });
 

@@ -128,27 +128,30 @@ export class Log {
 
   /**
    * Appends events: each is validated alone (a bad one is rejected, the others kept), the good
-   * ones are written as one tail segment (more if they exceed `maxBlockBytes`) and are readable
-   * once this resolves. Appends run one at a time, in call order. The log keeps the event
+   * ones are written as one tail segment and are readable once this resolves. A batch that fills
+   * the tail's block (`maxBlockBytes`) seals it where it filled and goes on in a new tail. Appends run one at a time, in call order. The log keeps the event
    * objects until the next seal: do not mutate them after appending.
    */
   append(events: readonly FlamEvent[]): Promise<AppendResult> {
     return this.serial(async () => {
-      const { rejected, segments } = this.appendToTail(events) ?? this.encodeAlone(events);
       const offsets: number[] = [];
-      for (const { bytes, events: appended } of segments) {
-        const segment = { meta: metaOf(this.next, bytes), bytes };
-        try {
-          await this.store.appendTail(segment);
-        } catch (error) {
-          this.tail = undefined; // it holds events the tail does not
-          throw error;
+      const rejected: Rejected[] = [];
+      let start = 0;
+      while (start < events.length) {
+        const part = this.appendToTail(events, start);
+        if (part === undefined) {
+          // No builder for the tail (loaded at open, or a failed write): segments of their own.
+          const alone = this.encodeAlone(events, start);
+          rejected.push(...alone.rejected);
+          for (const s of alone.segments) await this.storeSegment(s, offsets);
+          break;
         }
-        // Copy on write: a `read` in progress keeps iterating the array it started with.
-        this.segments = [...this.segments, segment];
-        this.tailEvents.set(segment.meta.first, appended);
-        for (let i = 0; i < segment.meta.count; i++) offsets.push(this.next + i);
-        this.next += segment.meta.count;
+        rejected.push(...part.rejected);
+        if (part.segment !== undefined) await this.storeSegment(part.segment, offsets);
+        start = part.stop;
+        // The builder filled up before the batch's end: it holds exactly the tail, so it is
+        // sealed as it is (never encoded again) and a new one takes the rest of the batch.
+        if (start < events.length) await this.sealTail().catch(this.options.onError);
       }
       const { events: n, bytes } = this.tailSize;
       if (n >= this.options.sealEvents || bytes >= this.options.sealBytes) {
@@ -158,37 +161,64 @@ export class Log {
     });
   }
 
+  /** Writes one tail segment and gives its events their offsets. */
+  private async storeSegment(
+    { bytes, events }: { bytes: Uint8Array; events: FlamEvent[] },
+    offsets: number[],
+  ): Promise<void> {
+    const segment = { meta: metaOf(this.next, bytes), bytes };
+    try {
+      await this.store.appendTail(segment);
+    } catch (error) {
+      this.tail = undefined; // it holds events the tail does not
+      throw error;
+    }
+    // Copy on write: a `read` in progress keeps iterating the array it started with.
+    this.segments = [...this.segments, segment];
+    this.tailEvents.set(segment.meta.first, events);
+    for (let i = 0; i < segment.meta.count; i++) offsets.push(this.next + i);
+    this.next += segment.meta.count;
+  }
+
   /**
-   * Appends the events to the tail's builder and encodes them as one segment from it;
-   * `undefined` (and no builder any more) when there is none or it fills up.
+   * Appends events from `start` to the tail's builder until the batch ends or the builder is
+   * full, and encodes those appended as one segment from it. `stop` is where it stopped (the
+   * event that did not fit; an event that fits no empty block is refused instead). `undefined`
+   * when there is no builder.
    */
-  private appendToTail(events: readonly FlamEvent[]): Encoded | undefined {
+  private appendToTail(
+    events: readonly FlamEvent[],
+    start: number,
+  ): { rejected: Rejected[]; segment?: Encoded["segments"][number]; stop: number } | undefined {
     const builder = this.tail;
     if (builder === undefined) return undefined;
     const from = builder.count;
     const rejected: Rejected[] = [];
     const accepted: FlamEvent[] = [];
-    for (let index = 0; index < events.length; index++) {
+    let index = start;
+    for (; index < events.length; index++) {
       const event = events[index]!;
       const error = tryAppend(builder, event);
-      if (error?.code === "FULL") {
-        this.tail = undefined;
-        return undefined;
-      }
+      if (error?.code === "FULL" && builder.count > 0) break;
       if (error !== undefined) rejected.push({ index, error });
       else accepted.push(event);
     }
-    if (accepted.length === 0) return { rejected, segments: [] };
-    return { rejected, segments: [{ bytes: builder.encodeSince(from), events: accepted }] };
+    if (accepted.length === 0) return { rejected, stop: index };
+    return {
+      rejected,
+      segment: { bytes: builder.encodeSince(from), events: accepted },
+      stop: index,
+    };
   }
 
   /** Encodes the events as segments of their own (more than one if they pass `maxBlockBytes`). */
-  private encodeAlone(events: readonly FlamEvent[]): Encoded {
+  private encodeAlone(events: readonly FlamEvent[], start: number): Encoded {
     const rejected: Rejected[] = [];
     const segments: Encoded["segments"] = [];
     const builder = this.newBuilder();
     let current: FlamEvent[] = [];
     events.forEach((event, index) => {
+      if (index < start) return;
       let error = tryAppend(builder, event);
       if (error?.code === "FULL" && builder.count > 0) {
         segments.push({ bytes: builder.seal(), events: current });
