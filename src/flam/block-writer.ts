@@ -262,7 +262,17 @@ function planShape(
   const { recShape, recOff, vals } = b;
   const n = group.keys.length;
   const finalKeys = group.keys.map((k) => cx.keyFinal[k]!);
-  const perm = finalKeys.map((_, i) => i).sort((x, y) => finalKeys[x]! - finalKeys[y]!);
+  // Group positions by final key id: insertion sort, as shapes hold tens of keys at most and a
+  // block plans up to hundreds of shapes (a comparator sort cost more per shape, measured).
+  const perm: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let j = i;
+    while (j > 0 && finalKeys[perm[j - 1]!]! > finalKeys[i]!) {
+      perm[j] = perm[j - 1]!;
+      j--;
+    }
+    perm[j] = i;
+  }
   const id: Choice = uuid
     ? { enc: Enc.UUID, param: 0 }
     : strChoice(gather(recs, b.recId), 0, recs.length, Enc.STR, cx.strFinal);
@@ -285,7 +295,9 @@ function planShape(
   const R = recs.length;
   if (scratch.length < n * R) scratch = new Float64Array(n * R);
   const values = scratch;
-  const count = new Int32Array(n);
+  // Per-shape scratch comes from one buffer: a typed array allocated per shape cost more than
+  // the small shapes' own work (a block of 500 events plans about a hundred shapes).
+  const count = shapeScratch(4 * n).fill(0, 0, n);
   for (const r of recs) {
     const os = recShape[r]!;
     const v0 = recOff[r]! - base[os]!;
@@ -323,27 +335,27 @@ function planShape(
   const timeOff = visitorOff + encWidth(visitor.enc);
   const receivedOff = timeOff + encWidth(time.enc);
   let at = receivedOff + encWidth(received.enc);
-  // By group position: offset and optional-slot number.
-  const slotOff = new Int32Array(n);
-  const slotBit = new Int32Array(n);
-  const slotAt = new Int32Array(n); // final slot index
+  // By group position p, in the same scratch: offset at [n + p], optional-slot number at
+  // [2n + p], final slot index at [3n + p].
+  const ints = count;
   let k = 0;
   for (let i = 0; i < n; i++) {
     const p = perm[i]!;
-    slotOff[p] = at;
-    slotBit[p] = optional[i] ? k++ : -1;
-    slotAt[p] = i;
+    ints[n + p] = at;
+    ints[2 * n + p] = optional[i] ? k++ : -1;
+    ints[3 * n + p] = i;
     at += encWidth(slots[i]!.enc);
   }
   const w = cx.slots;
   for (const os of group.members) {
     for (let k = base[os]!; k < base[os + 1]!; k++) {
-      const c = slots[slotAt[pos[k]!]!]!;
-      w.off[k] = slotOff[pos[k]!]!;
+      const p = pos[k]!;
+      const c = slots[ints[3 * n + p]!]!;
+      w.off[k] = ints[n + p]!;
       w.kind[k] = putKind(c.enc);
       w.width[k] = encWidth(c.enc);
       w.param[k] = c.param;
-      w.bit[k] = slotBit[pos[k]!]!;
+      w.bit[k] = ints[2 * n + p]!;
     }
   }
   return {
@@ -357,8 +369,16 @@ function planShape(
     timeOff,
     receivedOff,
     recordSize: at,
-    table: Uint8Array.from(t),
+    table: new Uint8Array(t),
   };
+}
+
+let shapeInts = new Int32Array(256);
+
+/** At least `n` scratch ints for one shape's plan (contents undefined). */
+function shapeScratch(n: number): Int32Array {
+  if (shapeInts.length < n) shapeInts = new Int32Array(Math.max(n, 2 * shapeInts.length));
+  return shapeInts;
 }
 
 /** The values of `field` for `recs`, in the scratch buffer. */
