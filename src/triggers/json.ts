@@ -4,29 +4,32 @@
  * parser (src/query/parse-filter.ts), so a `where` here is exactly a query's `where`.
  */
 import { QueryError } from "../query/errors.ts";
-import { got, parseFilter, pointer } from "../query/parse-filter.ts";
+import {
+  array as queryArray,
+  got,
+  object as queryObject,
+  only as queryOnly,
+  parseFilter,
+} from "../query/parse-filter.ts";
 import type { Filter } from "../query/index.ts";
 import { DefinitionError, invalid } from "./errors.ts";
 
 export type Json = Record<string, unknown>;
 export { got };
+export { utf8Length } from "../flam/utf8.ts";
 
+// The shape checks are the query parser's own, with its errors turned into definition errors.
 export function object(v: unknown, path: string): Json {
-  if (typeof v !== "object" || v === null || Array.isArray(v))
-    throw invalid(path, `must be an object${got(v)}`);
-  return v as Json;
+  return fromQuery(() => queryObject(v, path));
 }
 
 export function array(v: unknown, path: string): unknown[] {
-  if (!Array.isArray(v)) throw invalid(path, `must be an array${got(v)}`);
-  return v;
+  return fromQuery(() => queryArray(v, path));
 }
 
 /** Refuses any key not in `keys`, at the key's own path, so a typo never changes a meaning. */
 export function only(o: Json, path: string, keys: readonly string[]): void {
-  for (const k of Object.keys(o))
-    if (!keys.includes(k))
-      throw invalid(`${path}/${pointer(k)}`, `unknown key (expected ${keys.join(", ")})`);
+  fromQuery(() => queryOnly(o, path, keys));
 }
 
 /** A string of 1..max characters. */
@@ -56,19 +59,4 @@ export function fromQuery<T>(parse: () => T): T {
     if (e instanceof QueryError) throw new DefinitionError(e.path, e.message);
     throw e;
   }
-}
-
-/** Bytes of a string in UTF-8, without allocating. */
-export function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
 }
