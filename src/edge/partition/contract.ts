@@ -9,7 +9,7 @@ import type { Partial, Query, QueryErrorCode } from "../../query/index.ts";
 import type { DefinitionSet } from "../registry/definitions.ts";
 import type { ExportChunk } from "./export-log.ts";
 import type { Delivery } from "./outbox.ts";
-import type { OverloadChange, OverloadSettings, OverloadState } from "./overload.ts";
+import type { OfferMode, OverloadChange, OverloadSettings, OverloadState } from "./overload.ts";
 
 /**
  * What happened to one event of an ingest call, in batch order. `offset` is the event's place
@@ -38,6 +38,12 @@ export interface Overloaded {
   status: "overloaded";
   pendingEvents: number;
   retryAfterMs: number;
+  /**
+   * A live refusal's token, which the edge records in the spill ledger with the batch; the spill
+   * consumer hands the ledger's latest back with `spillDrained` to end the hold. Null for a
+   * refusal of the consumer's own offer.
+   */
+  refusal: string | null;
 }
 
 /**
@@ -90,12 +96,18 @@ export interface PartitionApi {
    */
   ingest(events: FlamEvent[]): Promise<IngestOutcome[]>;
   /**
-   * `ingest()` unless the partition already holds more than its bound of pending events: then it
-   * answers `overloaded` at once, storing nothing (docs/reliability.md, "The spike buffer").
-   * `force` admits regardless (the spill consumer's last attempts). The edge and the spill
-   * consumer call this; `ingest()` stays unconditional.
+   * `ingest()` unless the partition already holds more than its bound of pending events, or (for
+   * a `live` offer) has refused a live batch whose spill is not drained yet: then it answers
+   * `overloaded` at once, storing nothing (docs/reliability.md, "The spike buffer"). The edge
+   * offers `live` (the default), the spill consumer `drain`, or `force` on its last attempts;
+   * `ingest()` stays unconditional.
    */
-  offer(events: FlamEvent[], force?: boolean): Promise<Offer>;
+  offer(events: FlamEvent[], mode?: OfferMode): Promise<Offer>;
+  /**
+   * The spill consumer found the partition's ledger empty, its latest refusal token `refusal`:
+   * ends the hold on live offers if that is the partition's latest refusal.
+   */
+  spillDrained(refusal: string | null): Promise<{ holdUntil: number | null }>;
   /** The overload gate's settings, pending work and refusals, for the stats route. */
   overloadState(): Promise<OverloadState>;
   /**

@@ -4,6 +4,12 @@
  * events it has admitted and not yet answered; past `maxPendingEvents` it refuses a batch at once,
  * without queueing it, and the edge puts the batch on the spill Queue instead. The check is two
  * additions and a comparison: refusing must cost far less than storing.
+ *
+ * Once it has refused a live batch the gate holds: later live batches are refused too, even when
+ * the partition has caught up, so that they spill behind the earlier ones instead of being stored
+ * ahead of them (a visitor's events keep the order the edge accepted them in). The spill consumer
+ * ends the hold when the partition's ledger is empty (`spillDrained`); an expiry ends it if that
+ * signal is lost.
  */
 import type { IngestOutcome, Offer, Overloaded } from "./contract.ts";
 
@@ -30,6 +36,21 @@ export const DEFAULT_OVERLOAD: Readonly<OverloadSettings> = {
   stallMs: 0,
 };
 
+/**
+ * Who offers a batch. `live`: the edge, refused past the bound or while a spill is outstanding.
+ * `drain`: the spill consumer, refused only past the bound (it is what ends the hold). `force`:
+ * the consumer's last attempts, never refused, so a buffered batch always gets in eventually.
+ */
+export type OfferMode = "live" | "drain" | "force";
+
+/**
+ * How long after its last refusal for overload the gate holds at most, should the consumer's
+ * signal never come: above the longest wait the consumer is told before retrying an overloaded
+ * partition (60 s) plus its batch wait, so a drain that is merely slow does not lose the hold.
+ * Past it live batches go in again, possibly ahead of spilled ones still waiting.
+ */
+export const HOLD_MAX_MS = 120_000;
+
 /** The shortest and longest wait a refusal suggests. */
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 60_000;
@@ -42,6 +63,8 @@ export interface OverloadState extends OverloadSettings {
   pendingCalls: number;
   /** Batches refused since the object started. */
   refused: number;
+  /** Until when live batches are refused because a spill is outstanding (epoch ms), or null. */
+  holdUntil: number | null;
 }
 
 /**
@@ -49,38 +72,73 @@ export interface OverloadState extends OverloadSettings {
  *
  * @example
  * const gate = new OverloadGate();
- * const offer = await gate.offer(events.length, false, () => partition.ingest(events));
- * // {status: "stored", outcomes} or, past the bound, {status: "overloaded", pendingEvents, retryAfterMs}
+ * const offer = await gate.offer(events.length, "live", () => partition.ingest(events));
+ * // {status: "stored", outcomes} or, past the bound, {status: "overloaded", pendingEvents, retryAfterMs, refusal}
  */
 export class OverloadGate {
   private settings: OverloadSettings = { ...DEFAULT_OVERLOAD };
   private pendingEvents = 0;
   private pendingCalls = 0;
   private refused = 0;
+  /**
+   * Live refusals since the object started, and a name for this instance: a refusal's token is
+   * both, so `spillDrained` can tell whether the ledger has seen the latest refusal.
+   */
+  private liveRefused = 0;
+  private readonly instance = crypto.randomUUID().slice(0, 8);
+  private holdUntil: number | null = null;
   /** [answered at, events] of the last answered batches, oldest first. */
   private readonly answered: [number, number][] = [];
 
-  /**
-   * Runs `ingest` unless the partition is overloaded. `force` admits regardless: the spill
-   * consumer's last attempts, so a buffered batch always gets in eventually.
-   */
+  /** Runs `ingest` unless `mode` refuses it (see {@link OfferMode}). */
   async offer(
     events: number,
-    force: boolean,
+    mode: OfferMode,
     ingest: () => Promise<IngestOutcome[]>,
   ): Promise<Offer> {
-    const refusal = force ? null : this.refusal(events);
+    const refusal = mode === "force" ? null : this.refusal(events, mode, Date.now());
     if (refusal !== null) return refusal;
     return { status: "stored", outcomes: await this.admit(events, ingest) };
   }
 
+  /**
+   * Ends the hold if `refusal` (the token the ledger recorded last) is this gate's latest live
+   * refusal: every batch refused has then been spilled and stored. A refusal the ledger has not
+   * seen yet (its edge is still reserving) keeps the hold, until a later drain or the expiry.
+   */
+  spillDrained(refusal: string | null): { holdUntil: number | null } {
+    if (refusal === `${this.instance}/${this.liveRefused}`) this.holdUntil = null;
+    return { holdUntil: this.holdUntil };
+  }
+
   /** The refusal for a batch of `events`, or null when it may go in. */
-  private refusal(events: number): Overloaded | null {
+  private refusal(events: number, mode: "live" | "drain", now: number): Overloaded | null {
     const { pendingEvents } = this;
-    if (pendingEvents === 0 || pendingEvents + events <= this.settings.maxPendingEvents)
-      return null;
+    const overloaded = pendingEvents > 0 && pendingEvents + events > this.settings.maxPendingEvents;
+    if (this.holdUntil !== null && this.holdUntil <= now) this.holdUntil = null;
+    if (mode === "drain") {
+      if (!overloaded) return null;
+      this.refused++;
+      // Not a live refusal: nothing new is spilled, so it neither starts nor extends the hold.
+      return {
+        status: "overloaded",
+        pendingEvents,
+        retryAfterMs: this.drainEstimate(),
+        refusal: null,
+      };
+    }
+    if (!overloaded && this.holdUntil === null) return null;
+    // Only overload extends the hold: refusals because of the hold itself must not, or steady
+    // traffic on a lost signal would keep the partition spilling for ever.
+    if (overloaded) this.holdUntil = now + HOLD_MAX_MS;
     this.refused++;
-    return { status: "overloaded", pendingEvents, retryAfterMs: this.drainEstimate() };
+    this.liveRefused++;
+    return {
+      status: "overloaded",
+      pendingEvents,
+      retryAfterMs: this.drainEstimate(),
+      refusal: `${this.instance}/${this.liveRefused}`,
+    };
   }
 
   /** Counts `events` as pending while `run` is in flight. */
@@ -111,7 +169,9 @@ export class OverloadGate {
 
   state(): OverloadState {
     const { pendingEvents, pendingCalls, refused } = this;
-    return { ...this.settings, pendingEvents, pendingCalls, refused };
+    const holdUntil =
+      this.holdUntil !== null && this.holdUntil > Date.now() ? this.holdUntil : null;
+    return { ...this.settings, pendingEvents, pendingCalls, refused, holdUntil };
   }
 
   /**

@@ -14,6 +14,7 @@ import { openPartition, type PartitionState } from "./open-partition.ts";
 import { Outbox, type Delivery } from "./outbox.ts";
 import {
   OverloadGate,
+  type OfferMode,
   type OverloadChange,
   type OverloadSettings,
   type OverloadState,
@@ -88,13 +89,17 @@ export class Partition extends DurableObject<Env> implements PartitionApi {
     });
   }
 
-  offer(events: FlamEvent[], force = false): Promise<Offer> {
+  offer(events: FlamEvent[], mode: OfferMode = "live"): Promise<Offer> {
     // Checked on arrival, outside the call queue: a refusal must not wait behind the work it reports.
-    return this.overload.offer(events.length, force, () => {
+    return this.overload.offer(events.length, mode, () => {
       const stall = this.overload.stall();
       if (stall !== undefined) void this.serial(stall);
       return this.ingest(events);
     });
+  }
+
+  spillDrained(refusal: string | null): Promise<{ holdUntil: number | null }> {
+    return Promise.resolve(this.overload.spillDrained(refusal));
   }
 
   overloadState(): Promise<OverloadState> {
