@@ -9,7 +9,13 @@
  * stall) while the gate's bound is 0 pending events, so every batch offered meanwhile is refused.
  */
 import { env as bindings, exports } from "cloudflare:workers";
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  getQueueResult,
+  runDurableObjectAlarm,
+  runInDurableObject,
+} from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Env } from "../../src/edge/env.ts";
 import worker from "../../src/edge/index.ts";
@@ -62,7 +68,10 @@ const touched = new Set<string>();
 afterEach(async () => {
   for (const p of touched) {
     await partitionStub(p).configureOverload({ ...DEFAULT_OVERLOAD });
-    await backlogStub(p).configure({ maxBacklogEvents: LIMITS.spillBacklogEvents });
+    await backlogStub(p).configure({
+      maxBacklogEvents: LIMITS.spillBacklogEvents,
+      sweepAfterMs: 15 * 60 * 1000,
+    });
   }
   touched.clear();
 });
@@ -135,25 +144,35 @@ async function storedIds(name: string): Promise<string[]> {
 type Stats = {
   partitions: {
     partition: string;
-    load: { pendingEvents: number; refused: number; maxPendingEvents: number };
+    load: {
+      pendingEvents: number;
+      refused: number;
+      maxPendingEvents: number;
+      holdUntil: number | null;
+    };
     spill: BacklogStats;
   }[];
 };
 
-async function spillStats(p: string): Promise<BacklogStats & { refused: number }> {
+async function spillStats(
+  p: string,
+): Promise<BacklogStats & { refused: number; holdUntil: number | null }> {
   const res = await exports.default.fetch(`${origin}/v1/stats`, {
     headers: { authorization: `Bearer ${READ}` },
   });
   expect(res.status).toBe(200);
   const row = ((await res.json()) as Stats).partitions.find((x) => x.partition === p)!;
-  return { ...row.spill, refused: row.load.refused };
+  return { ...row.spill, refused: row.load.refused, holdUntil: row.load.holdUntil };
 }
 
-/** Waits until partition `p`'s spill backlog is empty; answers its stats. */
+/**
+ * Waits until partition `p`'s spill backlog is empty and the partition admits live batches again
+ * (the consumer ends the hold just after the ledger empties); answers its stats.
+ */
 const drained = (p: string) =>
   until(`the spill backlog of ${p} to drain`, async () => {
     const s = await spillStats(p);
-    return s.backlog.events === 0 ? s : undefined;
+    return s.backlog.events === 0 && s.holdUntil === null ? s : undefined;
   });
 
 type Result = { status: string; id?: string; delayMs?: number; code?: string };
@@ -298,8 +317,57 @@ describe("the spike buffer", () => {
   });
 });
 
+/** The ids of `visitor`'s events named `name`, in the partition's log order. */
+async function logOrder(p: string, visitor: string, name: string): Promise<string[]> {
+  const view = await partitionStub(p).visitor(visitor, 1000);
+  return view.events
+    .filter((e) => e.name === name)
+    .map((e) => e.id)
+    .reverse();
+}
+
+describe("the spike buffer's order", () => {
+  it(
+    "spills a live batch behind an earlier spilled one after the overload ends, and stores them in that order",
+    { timeout: 40_000 },
+    async () => {
+      const project = await demoProject();
+      const { partition, visitors } = visitorsIn(project, 2, `so-${run}`, 1);
+      const v = visitors[0]!;
+      const name = `spill-order-${run}`;
+      const hold = await overload(partition, v, 3_000);
+      const batch = (tag: string) =>
+        Array.from({ length: 8 }, (_, i) => ({ id: `so-${run}-${tag}-${i}`, visitor: v, name }));
+
+      const a = (await (await call("/v1/events", WRITE, { events: batch("a") })).json()) as {
+        results: Result[];
+      };
+      expect(a.results.map((r) => r.status)).toEqual(batch("a").map(() => "queued"));
+      // The overload ends: B alone would be admitted now (8 events under the bound of 10,000),
+      // into the call queue where the blocker still runs, while A still waits in the ledger.
+      await partitionStub(partition).configureOverload({ maxPendingEvents: 10_000 });
+      expect((await spillStats(partition)).holdUntil).toBeGreaterThan(Date.now());
+      const b = (await (await call("/v1/events", WRITE, { events: batch("b") })).json()) as {
+        results: Result[];
+      };
+      expect(b.results.map((r) => r.status)).toEqual(batch("b").map(() => "queued"));
+
+      await hold.done;
+      await drained(partition);
+      const ids = [...batch("a"), ...batch("b")].map((e) => e.id);
+      expect(await logOrder(partition, v, name)).toEqual(ids);
+      expect(await storedIds(name)).toEqual([...ids].sort());
+      // Drained and the hold ended: the next batch goes straight in.
+      const c = (await (await call("/v1/events", WRITE, { events: batch("c") })).json()) as {
+        results: Result[];
+      };
+      expect(c.results.map((r) => r.status)).toEqual(batch("c").map(() => "accepted"));
+    },
+  );
+});
+
 describe("the spill consumer", () => {
-  /** A message as the edge would send it, with its backlog row reserved. */
+  /** A message as the edge would send it, stored in the ledger (and not sent: tests deliver it). */
   async function spilled(partition: string, visitor: string, tag: string, n: number) {
     const now = Date.now();
     const body: SpillMessage = {
@@ -317,11 +385,7 @@ describe("the spill consumer", () => {
         visitorProperties: {},
       })),
     };
-    const r = await backlogStub(partition).reserve(
-      [{ id: body.id, events: n }],
-      body.enqueuedAt,
-      0,
-    );
+    const r = await backlogStub(partition).reserve([body], body.enqueuedAt, 0);
     expect(r.ok).toBe(true);
     return body;
   }
@@ -392,6 +456,74 @@ describe("the spill consumer", () => {
       expect(forced.explicitAcks).toEqual([`msg-${body.id}`]);
       await hold.done;
       expect(await storedIds(tag)).toHaveLength(5);
+    },
+  );
+
+  it("stores messages delivered out of order in the order the edge spilled them, each event once", async () => {
+    const project = await demoProject();
+    const { partition, visitors } = visitorsIn(project, 3, `sx-${run}`, 1);
+    const v = visitors[0]!;
+    const tag = `spill-reordered-${run}`;
+    const bodies = [];
+    for (const k of [1, 2, 3]) bodies.push(await spilled(partition, v, `${tag}-m${k}`, 4));
+    const [m1, m2, m3] = bodies as [SpillMessage, SpillMessage, SpillMessage];
+
+    // The newest arrives first: its elders are taken from the ledger and stored ahead of it.
+    const third = await deliver(m3, 1);
+    expect(third.explicitAcks).toEqual([`msg-${m3.id}`]);
+    const inOrder = bodies.flatMap((m) => m.events.map((e) => e.id));
+    const order = async () =>
+      (await partitionStub(partition).visitor(v, 1000)).events
+        .filter((e) => e.name.startsWith(tag))
+        .map((e) => e.id)
+        .reverse();
+    expect(await order()).toEqual(inOrder);
+
+    // Their own deliveries come late: acknowledged, nothing stored again.
+    for (const m of [m2, m1]) {
+      const late = await deliver(m, 1);
+      expect(late.explicitAcks).toEqual([`msg-${m.id}`]);
+      expect(late.retryMessages).toEqual([]);
+    }
+    expect(await order()).toEqual(inOrder);
+    expect((await spillStats(partition)).backlog.messages).toBe(0);
+  });
+
+  it(
+    "sends a message the ledger holds but the Queue never delivered again from its alarm, and stores it once",
+    { timeout: 30_000 },
+    async () => {
+      const project = await demoProject();
+      const { partition, visitors } = visitorsIn(project, 0, `sl-${run}`, 1);
+      const tag = `spill-lost-${run}`;
+      const before = await spillStats(partition);
+      // Stored in the ledger, as the edge does before answering `queued`, and never sent: the
+      // edge died before `sendBatch`, or a local Queue lost it in a restart.
+      const body = await spilled(partition, visitors[0]!, tag, 9);
+
+      // Not due yet: the alarm sends nothing before its wait.
+      expect(await runDurableObjectAlarm(backlogStub(partition))).toBe(true);
+      await sleep(1_500);
+      expect(await storedIds(tag)).toEqual([]);
+      expect((await spillStats(partition)).drained.resent).toBe(before.drained.resent);
+
+      // Past its wait (15 min by default), the sweep sends it again, and the consumer stores it.
+      await runInDurableObject(backlogStub(partition), (_, state: DurableObjectState) => {
+        state.storage.sql.exec("UPDATE spill_backlog SET resend_at = 0 WHERE id = ?", body.id);
+      });
+      expect(await runDurableObjectAlarm(backlogStub(partition))).toBe(true);
+      const after = await drained(partition);
+      expect(await storedIds(tag)).toEqual(body.events.map((e) => e.id).sort());
+      expect(after.drained.resent - before.drained.resent).toBe(1);
+      expect(after.drained.events - before.drained.events).toBe(9);
+
+      // The first copy turns up after all: acknowledged, stored nothing twice.
+      const late = await deliver(body, 1);
+      expect(late.explicitAcks).toEqual([`msg-${body.id}`]);
+      expect(await storedIds(tag)).toHaveLength(9);
+      // Once the ledger is empty the alarm, having nothing left to sweep, does not set itself again.
+      await runDurableObjectAlarm(backlogStub(partition));
+      expect(await runDurableObjectAlarm(backlogStub(partition))).toBe(false);
     },
   );
 });

@@ -12,9 +12,10 @@
  * committed. test/node/load-faults.test.ts injects it while clients ingest (docs/reliability.md).
  *
  * `POST /v1/debug/partition-overload?project=P&partition=p0` with
- * `{"stallMs"?, "maxPendingEvents"?, "maxBacklogEvents"?}` makes that partition slow (each offered
- * batch holds its call queue `stallMs` longer) or quick to refuse, and changes its spill backlog's
- * bound, until the objects are evicted: the load test's slowed partition (docs/reliability.md,
+ * `{"stallMs"?, "maxPendingEvents"?, "maxBacklogEvents"?, "sweepAfterMs"?}` makes that partition
+ * slow (each offered batch holds its call queue `stallMs` longer) or quick to refuse, and changes
+ * its spill backlog's bound and the wait before its ledger sends a message again, until the
+ * objects are evicted: the load test's slowed partition (docs/reliability.md,
  * "The spike buffer"). Answers the settings now in force.
  */
 import { Hono } from "hono";
@@ -71,7 +72,7 @@ debugRoutes.post("/v1/debug/partition-overload", async (c) => {
     settings(body, ["stallMs", "maxPendingEvents"]),
   );
   const backlog = await c.env.SPILL_BACKLOG.getByName(name).configure(
-    settings(body, ["maxBacklogEvents"]),
+    settings(body, ["maxBacklogEvents", "sweepAfterMs"]),
   );
   return c.json({ partition, ...gate, ...backlog });
 });

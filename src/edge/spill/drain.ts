@@ -1,10 +1,12 @@
 /**
  * The spill Queue's consumer (`queue()` of the Worker): stores buffered batches in their
- * partitions as the partitions recover. Messages are grouped by partition and offered in order,
- * up to a request's worth of events per call; a message is acknowledged only after its
- * partition stored its events and the backlog ledger recorded it. Delivery is at least once, so
- * a message may come again after it was stored: its event ids were assigned at the edge, so the
- * partition answers `duplicate` and stores nothing twice, and the ledger ignores its id.
+ * partitions as the partitions recover. A delivery wakes the consumer for its partitions; each
+ * partition's ledger (backlog.ts) says what to store, in the order the edge spilled it: the
+ * oldest rows first, up to a request's worth of events per call, until the ledger is empty. A
+ * message is acknowledged once its row is stored, by this delivery or an earlier one, so a
+ * message the Queue delivers early waits for nothing (its elders come from the ledger) and one
+ * delivered late or twice is an ack. The events' ids were assigned at the edge, so a copy stored
+ * twice by two deliveries at once is `duplicate` in the partition, never a second event.
  */
 import type { Env } from "../env.ts";
 import { LIMITS } from "../limits.ts";
@@ -19,28 +21,17 @@ import { SPILL_DEAD_LETTER_QUEUE, type SpillMessage } from "./message.ts";
  */
 export const FORCE_FROM_ATTEMPT = 10;
 
+/**
+ * Calls (of up to 1,000 events) one delivery makes into a partition: a bound on one invocation's
+ * work. The rest of the backlog has messages of its own on the Queue, or the sweep sends them.
+ */
+const MAX_CALLS = 32;
+
 /** The wait before retrying a message whose partition threw: 2, 4, 8 ... s, at most 5 min. */
 const failureDelay = (attempts: number) => Math.min(300, 2 ** Math.min(attempts, 9));
 
 /** Retry-After from the partition's estimate, in the whole seconds Queues takes, 1..60. */
 const overloadDelay = (ms: number) => Math.min(60, Math.max(1, Math.ceil(ms / 1000)));
-
-/** Consecutive messages whose events together stay within one request's worth. */
-function* chunks(messages: readonly Message<SpillMessage>[]): Generator<Message<SpillMessage>[]> {
-  let chunk: Message<SpillMessage>[] = [];
-  let events = 0;
-  for (const m of messages) {
-    const n = m.body.events.length;
-    if (chunk.length > 0 && events + n > LIMITS.eventsPerBatch) {
-      yield chunk;
-      chunk = [];
-      events = 0;
-    }
-    chunk.push(m);
-    events += n;
-  }
-  if (chunk.length > 0) yield chunk;
-}
 
 async function drainPartition(
   env: Env,
@@ -50,22 +41,37 @@ async function drainPartition(
 ): Promise<void> {
   const partition = env.PARTITION.getByName(name);
   const backlog = env.SPILL_BACKLOG.getByName(name);
-  const retry = (chunk: readonly Message<SpillMessage>[], delaySeconds: (m: Message) => number) => {
-    for (const m of chunk) m.retry({ delaySeconds: delaySeconds(m) });
+  // By message id: a delivery can hold two copies of one message (the sweep's and the first).
+  const waiting = new Map<string, Message<SpillMessage>[]>();
+  for (const m of messages) waiting.set(m.body.id, [...(waiting.get(m.body.id) ?? []), m]);
+  const settle = (id: string, how: (m: Message<SpillMessage>) => void) => {
+    for (const m of waiting.get(id) ?? []) how(m);
+    waiting.delete(id);
   };
-  const pending = [...chunks(messages)];
-  for (let i = 0; i < pending.length; i++) {
-    const chunk = pending[i]!;
-    const force = dead || chunk.some((m) => m.attempts >= FORCE_FROM_ATTEMPT);
-    try {
+  const settleAll = (how: (m: Message<SpillMessage>) => void) => {
+    for (const id of [...waiting.keys()]) settle(id, how);
+  };
+  const mode = dead || messages.some((m) => m.attempts >= FORCE_FROM_ATTEMPT) ? "force" : "drain";
+  try {
+    for (let call = 0; call < MAX_CALLS; call++) {
+      const head = await backlog.head(LIMITS.eventsPerBatch, [...waiting.keys()]);
+      if (head.rows.length === 0) {
+        // Every row is stored: messages left were stored before (redelivered, or a sweep's copy).
+        settleAll((m) => m.ack());
+        // Live offers may go straight in again. If this fails the hold expires on its own.
+        await partition.spillDrained(head.refusal).catch((error: unknown) => {
+          console.error(`spill: ending the hold of ${name} failed`, error);
+        });
+        return;
+      }
       const offer = await partition.offer(
-        chunk.flatMap((m) => m.body.events),
-        force,
+        head.rows.flatMap((r) => r.events ?? waiting.get(r.id)![0]!.body.events),
+        mode,
       );
       if (offer.status === "overloaded") {
-        // The partition's later messages would be refused too: all wait for it to recover.
+        // Everything this delivery holds is behind the refused rows: all wait for the partition.
         const delay = overloadDelay(offer.retryAfterMs);
-        for (const rest of pending.slice(i)) retry(rest, () => delay);
+        settleAll((m) => m.retry({ delaySeconds: delay }));
         return;
       }
       const rejected = offer.outcomes.filter((o) => o.status === "rejected");
@@ -75,16 +81,18 @@ async function drainPartition(
         console.error(`spill: ${name} refused ${rejected.length} buffered events`, rejected[0]);
       }
       await backlog.drained(
-        chunk.map((m) => m.body.id),
+        head.rows.map((r) => r.id),
         Date.now(),
         rejected.length,
       );
-      for (const m of chunk) m.ack();
-    } catch (error) {
-      // Stored or not, the message comes back: storing it again stores nothing twice.
-      console.error(`spill: draining into ${name} failed; retrying`, error);
-      retry(chunk, (m) => failureDelay(m.attempts));
+      for (const r of head.rows) settle(r.id, (m) => m.ack());
     }
+    // The bound of calls met: what this delivery still holds comes back shortly.
+    settleAll((m) => m.retry({ delaySeconds: 1 }));
+  } catch (error) {
+    // Stored or not, the messages come back: storing them again stores nothing twice.
+    console.error(`spill: draining into ${name} failed; retrying`, error);
+    settleAll((m) => m.retry({ delaySeconds: failureDelay(m.attempts) }));
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * The edge's side of the spike buffer: a partition refused a batch as overloaded, so the batch
- * goes on the spill Queue instead, once its backlog ledger has room for it. The client is answered
- * `queued`: acknowledged and durable (`send` resolves once Queues has stored the message), stored
- * in the partition when the consumer (drain.ts) gets it in.
+ * goes on the spill Queue instead, once its backlog ledger has stored it. The client is answered
+ * `queued`: acknowledged and durable (the ledger's rows, holding the events, are committed before
+ * `reserve` answers), stored in the partition when the consumer (drain.ts) gets it in.
  */
 import type { FlamEvent } from "../../flam/index.ts";
 import type { Env } from "../env.ts";
@@ -19,8 +19,9 @@ const retryAfterSeconds = (ms: number) => String(Math.min(3600, Math.max(1, Math
  * the estimated delay until they are stored.
  *
  * @throws {HttpError} 429 with `Retry-After` when the partition's backlog is full, or an event is
- *   too large for a message; 503 when the Queue or the ledger failed (nothing was acknowledged:
- *   the client retries, and ids make a message that did go out harmless).
+ *   too large for a message; 503 when the ledger failed (nothing was acknowledged: the client
+ *   retries, and ids make a batch that was stored after all harmless). A Queue that refuses the
+ *   message does not fail the request: the ledger holds it and sends it again (its alarm).
  * @example
  * const delayMs = await spill(env, "demo", "p2", events, refusal);
  */
@@ -47,11 +48,7 @@ export async function spill(
       cause,
     });
   const reservation = await backlog
-    .reserve(
-      messages.map((m) => ({ id: m.id, events: m.events.length })),
-      now,
-      refusal.retryAfterMs,
-    )
+    .reserve(messages, now, refusal.retryAfterMs, refusal.refusal)
     .catch((cause: unknown) => {
       throw unavailable(cause);
     });
@@ -71,15 +68,13 @@ export async function spill(
       await env.SPILL.sendBatch(group.map((body) => ({ body })));
       for (const m of group) unsent.delete(m.id);
     }
-  } catch (cause) {
-    // Messages already sent keep their rows: the consumer will drain them.
-    await backlog.release([...unsent]).catch((error: unknown) => {
-      console.error(
-        `spill: releasing ${unsent.size} unsent messages of ${partition} failed`,
-        error,
-      );
+  } catch (error) {
+    // Already durable in the ledger: it sends what did not go out, soon (or, if this call fails
+    // too, at its usual sweep). Answering 503 here would make the client send a copy instead.
+    console.error(`spill: sending ${unsent.size} messages of ${partition} failed`, error);
+    await backlog.unsent([...unsent]).catch((cause: unknown) => {
+      console.error(`spill: marking ${unsent.size} messages of ${partition} unsent failed`, cause);
     });
-    throw unavailable(cause);
   }
   return reservation.delayMs;
 }
