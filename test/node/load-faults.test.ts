@@ -9,7 +9,9 @@
  * Then a spike (docs/reliability.md, "The spike buffer"): one partition is slowed
  * (`POST /v1/debug/partition-overload`), so its share of the clients' batches is answered
  * `queued` and goes through the spill Queue, or `429` with Retry-After once its backlog bound is
- * reached; after it recovers the backlog must drain and every acknowledged event be stored once.
+ * reached. Midway `wrangler dev` is killed while that backlog waits: Miniflare's Queue loses its
+ * messages, the partition's ledger keeps them, and its sweep sends them again after the restart.
+ * After the partition recovers the backlog must drain and every acknowledged event be stored once.
  *
  * Loopback only, bounded: about a minute by default. A longer run:
  *   FLAMINGO_LOAD_SECONDS=120 FLAMINGO_LOAD_CLIENTS=16 FLAMINGO_LOAD_RESTARTS=3 \
@@ -30,6 +32,8 @@ const RESTARTS = setting("FLAMINGO_LOAD_RESTARTS", 1);
 const ABORT_EVERY_MS = setting("FLAMINGO_LOAD_ABORT_MS", 1000);
 const MAX_BATCH = 200;
 const SPIKE_SECONDS = setting("FLAMINGO_SPIKE_SECONDS", 8);
+/** 1: kill `wrangler dev` (SIGKILL) while the spike's backlog waits; 0: do not. */
+const SPIKE_RESTART = setting("FLAMINGO_SPIKE_RESTART", 1);
 /** A batch not acknowledged within this (server down included) fails the test. */
 const GIVE_UP_MS = 90_000;
 
@@ -379,6 +383,9 @@ describe("ingest under faults and load", () => {
         tooMany: 0,
         retryAfter: new Set<string>(),
         failed: 0,
+        /** Attempts that failed while the server was being killed and restarted. */
+        unreachable: 0,
+        restarting: false,
         wrong: [] as string[],
         maxBacklog: 0,
         /** The delays the answers estimated for queued events. */
@@ -400,7 +407,11 @@ describe("ingest under faults and load", () => {
           partition: string;
           spill: {
             backlog: { events: number };
-            drained: { events: number; delayMs: { p50: number; p99: number; max: number } };
+            drained: {
+              events: number;
+              resent: number;
+              delayMs: { p50: number; p99: number; max: number };
+            };
           };
         }[];
       };
@@ -409,7 +420,7 @@ describe("ingest under faults and load", () => {
         expect(res.status).toBe(200);
         return ((await res.json()) as Stats).partitions.find((p) => p.partition === "p1")!.spill;
       };
-      const drainedBefore = (await p1()).drained.events;
+      const before = (await p1()).drained;
 
       /** Posts until acknowledged; a 429 waits its Retry-After (capped at 3 s to bound the test). */
       async function send(batch: Event[]): Promise<Answer> {
@@ -429,7 +440,8 @@ describe("ingest under faults and load", () => {
             await sleep(Math.min(3, Number(after) || 1) * 1000);
             continue;
           }
-          spike.failed++;
+          if (spike.restarting) spike.unreachable++;
+          else spike.failed++;
           await res?.body?.cancel();
           await sleep(200);
         }
@@ -440,9 +452,38 @@ describe("ingest under faults and load", () => {
       const until = from + SPIKE_SECONDS * 1000;
       const watch = (async () => {
         while (Date.now() < until + 2_000) {
-          spike.maxBacklog = Math.max(spike.maxBacklog, (await p1()).backlog.events);
+          const events = await p1().then(
+            (s) => s.backlog.events,
+            () => 0, // the server is restarting
+          );
+          spike.maxBacklog = Math.max(spike.maxBacklog, events);
           await sleep(250);
         }
+      })();
+      // A crash while the backlog waits and the senders keep sending: the Queue's messages were
+      // only in Miniflare's memory, the ledger's rows are on disk. The overload settings were in
+      // memory too, so after the restart p1 is healthy and nothing spills again: the rows the
+      // crash caught come back through the ledger's sweep alone, its wait shortened from 15 min
+      // to bound the test.
+      let backlogAtKill = 0;
+      let restartMs = 0;
+      const crash = (async () => {
+        if (SPIKE_RESTART <= 0) return;
+        await sleep(SPIKE_SECONDS * 600);
+        backlogAtKill = (await p1()).backlog.events;
+        spike.restarting = true;
+        const killed = Date.now();
+        await stop("SIGKILL");
+        await start();
+        const sweep = await post(
+          "/v1/debug/partition-overload?project=demo&partition=p1",
+          { sweepAfterMs: 2_000 },
+          WRITE,
+        );
+        expect(sweep.status).toBe(200);
+        await sweep.body?.cancel();
+        restartMs = Date.now() - killed;
+        spike.restarting = false;
       })();
       await Promise.all(
         Array.from({ length: CLIENTS * 4 }, async (_, c) => {
@@ -468,15 +509,16 @@ describe("ingest under faults and load", () => {
           }
         }),
       );
-      await watch;
+      await Promise.all([watch, crash]);
       const spikeMs = Date.now() - from;
 
       // The partition recovers; the backlog must drain.
       const recover = await post(
         "/v1/debug/partition-overload?project=demo&partition=p1",
-        { stallMs: 0, maxPendingEvents: 10_000, maxBacklogEvents: 500_000 },
+        { stallMs: 0, maxPendingEvents: 10_000, maxBacklogEvents: 500_000, sweepAfterMs: 2_000 },
         WRITE,
       );
+      expect(recover.status).toBe(200);
       await recover.body?.cancel();
       const recovered = Date.now();
       let stats = await p1();
@@ -513,9 +555,13 @@ describe("ingest under faults and load", () => {
         tooMany: spike.tooMany,
         retryAfter: [...spike.retryAfter],
         failed: spike.failed,
+        unreachable: spike.unreachable,
         maxBacklog: spike.maxBacklog,
+        backlogAtKill,
+        restartMs,
         drainAfterRecoveryMs: drainMs,
-        drained: stats.drained.events - drainedBefore,
+        drained: stats.drained.events - before.events,
+        resent: stats.drained.resent - before.resent,
         estimatedDelayMs: {
           min: Math.min(...spike.estimates),
           max: Math.max(...spike.estimates),
@@ -533,6 +579,11 @@ describe("ingest under faults and load", () => {
       expect(Math.min(...spike.estimates)).toBeGreaterThanOrEqual(1_000);
       expect(spike.tooMany).toBeGreaterThan(0);
       expect(stats.backlog.events).toBe(0);
+      if (SPIKE_RESTART > 0) {
+        // The backlog the crash caught came back through the sweep: nothing spilled after it.
+        expect(backlogAtKill).toBeGreaterThan(0);
+        expect(report.resent).toBeGreaterThan(0);
+      }
       expect(report.drained).toBeGreaterThanOrEqual(spike.statuses.queued!);
       expect(lost).toEqual([]);
       expect(report.duplicated).toBe(0);
