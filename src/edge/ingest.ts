@@ -1,8 +1,9 @@
 /**
  * The write path shared by every wire format: normalize the parsed events, route them to their
  * partitions (one RPC per partition, carrying its whole batch, all partitions in parallel), and
- * answer per event in the order sent. A partition that is overloaded refuses its share at once;
- * that share goes on the spill Queue and is answered `queued` (src/edge/spill/).
+ * answer per event in the order sent. A partition that is overloaded, or still has refused
+ * batches waiting to be stored, refuses its share at once; that share goes on the spill Queue,
+ * behind them, and is answered `queued` (src/edge/spill/).
  */
 import type { Env } from "./env.ts";
 import { isFailure, type ParsedBatch } from "./formats/incoming.ts";
@@ -16,9 +17,9 @@ import { spill } from "./spill/index.ts";
 import type { FlamEvent } from "../flam/index.ts";
 
 /**
- * One event's answer. `queued`: acknowledged and durable on the spill Queue, stored in its
- * partition in about `delayMs` (an estimate), visible to queries from then on; its triggers'
- * in-page actions cannot come back in this answer.
+ * One event's answer. `queued`: acknowledged and durable in the partition's spill ledger, stored
+ * in its partition in about `delayMs` (an estimate), in the order the edge accepted it, visible to
+ * queries from then on; its triggers' in-page actions cannot come back in this answer.
  */
 export type EventResult =
   | { status: "accepted" | "duplicate"; id: string }
