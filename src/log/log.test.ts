@@ -79,6 +79,52 @@ describe("Log", () => {
     expect(await ids(log)).toEqual(makeEvents(203).map((e) => e.id));
   });
 
+  it("sizes the tail's blocks by the real size its last seal saw, never past maxBlockBytes", async () => {
+    const store = new MemoryLogStore();
+    const max = 16 * 1024;
+    const log = await Log.open(store, { maxBlockBytes: max, sealEvents: 1e9, sealBytes: 1e9 });
+    const events = makeEvents(3000);
+    for (let i = 0; i < events.length; i += 100) await log.append(events.slice(i, i + 100));
+    const sealed = await store.blocks();
+    expect(sealed.length).toBeGreaterThan(2);
+    // The first block is cut by the strict estimate; the next ones hold more events, as their
+    // real size allows.
+    expect(sealed[1]!.count).toBeGreaterThan(1.5 * sealed[0]!.count);
+    for (const meta of sealed) {
+      expect(meta.bytes).toBeLessThanOrEqual(max);
+      const slice = events.slice(meta.first, meta.first + meta.count);
+      expect(await store.readBlock(meta.first)).toEqual(encodeBlock(slice));
+    }
+    expect(await ids(log)).toEqual(events.map((e) => e.id));
+  });
+
+  it("re-encodes a block, and cuts a segment, that the looser tail bound let grow past maxBlockBytes", async () => {
+    const store = new MemoryLogStore();
+    const max = 16 * 1024;
+    const log = await Log.open(store, { maxBlockBytes: max, sealEvents: 1e9, sealBytes: 1e9 });
+    const small = makeEvents(1500);
+    for (let i = 0; i < small.length; i += 100) await log.append(small.slice(i, i + 100));
+    await log.seal(); // an empty tail with the looser bound: the next batch's segment is large
+    // Then events whose estimate is close to their real size (a new long string each): the
+    // limit learned from the small ones lets the tail's builder take more than a row holds.
+    const big = makeEvents(120, 1500).map((e, i) => ({
+      ...e,
+      properties: { note: `${i}-${"x".repeat(400)}` },
+    }));
+    const r = await log.append(big);
+    expect(r.rejected).toEqual([]);
+    expect(r.offsets).toHaveLength(120);
+    await log.seal();
+    const all = [...small, ...big];
+    for (const meta of await store.blocks()) {
+      expect(meta.bytes).toBeLessThanOrEqual(max);
+      const slice = all.slice(meta.first, meta.first + meta.count);
+      expect(await store.readBlock(meta.first)).toEqual(encodeBlock(slice));
+    }
+    expect(log.metas().every((m) => m.bytes <= max)).toBe(true);
+    expect(await ids(log)).toEqual(all.map((e) => e.id));
+  });
+
   it("keeps every event of a batch that fills the block when that seal fails", async () => {
     const store = new MemoryLogStore();
     const errors: unknown[] = [];

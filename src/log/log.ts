@@ -24,10 +24,10 @@ export interface LogOptions {
   /** Seal once the tail holds this many events. Defaults to 8192. */
   sealEvents: number;
   /**
-   * Seal once the tail's segments hold this many bytes. Defaults to 4 MiB: a segment carries its
-   * own dictionaries, so it costs about four times a sealed block per event, and sealing by
-   * segment bytes any earlier cut blocks at about 3,000 events instead of `sealEvents`, which
-   * queries pay for in per-block work. The bound on a tail in memory.
+   * Seal once the tail's segments hold this many bytes. Defaults to 8 MiB: a segment carries its
+   * own dictionaries, so it costs about four times a sealed block per event (about 500 bytes for
+   * a realistic event), and sealing by segment bytes any earlier cut blocks before `sealEvents`,
+   * which queries pay for in per-block work. The bound on a tail in memory.
    */
   sealBytes: number;
   /** Largest sealed block or tail segment, in bytes. Defaults to 1.5 MiB, under a 2 MB storage row. */
@@ -38,7 +38,7 @@ export interface LogOptions {
 
 const DEFAULTS: LogOptions = {
   sealEvents: 8192,
-  sealBytes: 4 * 1024 * 1024,
+  sealBytes: 8 * 1024 * 1024,
   maxBlockBytes: 1.5 * 1024 * 1024,
   onError: (error) =>
     console.error("flamingo log: sealing failed; the tail keeps the events", error),
@@ -86,6 +86,15 @@ export class Log {
    * shaped once; without it sealing re-encodes the events above.
    */
   private tail: BlockBuilder | undefined;
+  /**
+   * The size estimate at which the tail's builder counts as full. `BlockBuilder`'s estimate is a
+   * true upper bound, about three times the real size for realistic events, so a builder bound
+   * by `maxBlockBytes` fills at about 4,200-6,700 of them with a real block of 0.4-0.6 MiB. After each seal
+   * the limit is set from the estimate-to-real ratio just seen, so the next block is cut at about
+   * 80% of `maxBlockBytes` real (or `sealEvents` first). A block that still comes out too large
+   * is re-encoded under the strict bound: never stored larger than `maxBlockBytes`.
+   */
+  private tailLimit: number;
   private next: number;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -99,7 +108,8 @@ export class Log {
     this.options = options;
     this.sealedMetas = sealed;
     this.segments = tail;
-    this.tail = tail.length === 0 ? this.newBuilder() : undefined;
+    this.tailLimit = options.maxBlockBytes;
+    this.tail = tail.length === 0 ? this.newTailBuilder() : undefined;
     const last = tail.at(-1)?.meta ?? sealed.at(-1);
     this.next = last === undefined ? 0 : last.first + last.count;
   }
@@ -147,7 +157,7 @@ export class Log {
           break;
         }
         rejected.push(...part.rejected);
-        if (part.segment !== undefined) await this.storeSegment(part.segment, offsets);
+        for (const segment of part.segments) await this.storeSegment(segment, offsets);
         start = part.stop;
         // The builder filled up before the batch's end: it holds exactly the tail, so it is
         // sealed as it is (never encoded again) and a new one takes the rest of the batch.
@@ -189,26 +199,40 @@ export class Log {
   private appendToTail(
     events: readonly FlamEvent[],
     start: number,
-  ): { rejected: Rejected[]; segment?: Encoded["segments"][number]; stop: number } | undefined {
+  ): { rejected: Rejected[]; segments: Encoded["segments"]; stop: number } | undefined {
     const builder = this.tail;
     if (builder === undefined) return undefined;
     const from = builder.count;
     const rejected: Rejected[] = [];
     const accepted: FlamEvent[] = [];
+    const acceptedAt: number[] = [];
     let index = start;
     for (; index < events.length; index++) {
       const event = events[index]!;
       const error = tryAppend(builder, event);
       if (error?.code === "FULL" && builder.count > 0) break;
       if (error !== undefined) rejected.push({ index, error });
-      else accepted.push(event);
+      else {
+        accepted.push(event);
+        acceptedAt.push(index);
+      }
     }
-    if (accepted.length === 0) return { rejected, stop: index };
-    return {
-      rejected,
-      segment: { bytes: builder.encodeSince(from), events: accepted },
-      stop: index,
-    };
+    if (accepted.length === 0) return { rejected, segments: [], stop: index };
+    const bytes = builder.encodeSince(from);
+    if (bytes.length <= this.options.maxBlockBytes)
+      return { rejected, segments: [{ bytes, events: accepted }], stop: index };
+    // The tail's builder is bound by a looser estimate than a row allows: cut this batch's
+    // segment under the strict bound instead (rare: a batch of about 1 MiB of encoded events).
+    const alone = this.encodeAlone(accepted, 0);
+    if (alone.rejected.length > 0) {
+      // Cannot happen for events the looser builder took; if it did, the builder would hold
+      // events the tail does not: drop it (sealing then re-encodes the segments).
+      this.tail = undefined;
+      for (const r of alone.rejected)
+        rejected.push({ index: acceptedAt[r.index]!, error: r.error });
+      rejected.sort((x, y) => x.index - y.index);
+    }
+    return { rejected, segments: alone.segments, stop: index };
   }
 
   /** Encodes the events as segments of their own (more than one if they pass `maxBlockBytes`). */
@@ -274,10 +298,19 @@ export class Log {
     const whole = this.tail;
     this.tail = undefined; // until the seal succeeds
     const first = segments[0]!.meta.first;
-    const blocks =
-      whole !== undefined && whole.count === this.next - first
-        ? [block(first, whole.seal())]
-        : this.reencode(segments);
+    let blocks: StoredBlock[] | undefined;
+    if (whole !== undefined && whole.count === this.next - first) {
+      const { maxBlockBytes } = this.options;
+      const estimate = whole.byteEstimate;
+      const bytes = whole.seal();
+      if (bytes.length <= maxBlockBytes) blocks = [block(first, bytes)];
+      const ratio = bytes.length / estimate;
+      this.tailLimit = Math.min(
+        4 * maxBlockBytes,
+        Math.max(maxBlockBytes, (0.8 * maxBlockBytes) / ratio),
+      );
+    }
+    blocks ??= this.reencode(segments);
     await this.store.seal(
       blocks,
       segments.map((s) => s.meta.first),
@@ -286,7 +319,7 @@ export class Log {
     // Appends and seals are serial, so the sealed segments are the whole tail.
     this.segments = [];
     this.tailEvents.clear();
-    this.tail = this.newBuilder();
+    this.tail = this.newTailBuilder();
   }
 
   /** The tail's events encoded again, from memory or from the segments, as sealed blocks. */
@@ -314,8 +347,13 @@ export class Log {
     return blocks;
   }
 
+  /** A builder whose estimate is bound by `maxBlockBytes`: what it seals always fits. */
   private newBuilder(): BlockBuilder {
     return new BlockBuilder({ maxBytes: this.options.maxBlockBytes });
+  }
+
+  private newTailBuilder(): BlockBuilder {
+    return new BlockBuilder({ maxBytes: this.tailLimit });
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
