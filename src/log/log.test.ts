@@ -144,6 +144,15 @@ describe("Log", () => {
     expect(await ids(log)).toEqual(makeEvents(200).map((e) => e.id));
   });
 
+  it("seals by the number of segments too", async () => {
+    const store = new MemoryLogStore();
+    const log = await Log.open(store, { sealEvents: 1e9, sealBytes: 1e9, sealSegments: 4 });
+    for (let i = 0; i < 10; i++) await log.append(makeEvents(2, 2 * i));
+    expect((await store.blocks()).map((m) => m.count)).toEqual([8, 8]);
+    expect(log.tailSize.segments).toBe(2);
+    expect(await ids(log)).toEqual(makeEvents(20).map((e) => e.id));
+  });
+
   it("seals by size as well as by count", async () => {
     const log = await Log.open(new MemoryLogStore(), { sealEvents: 1e9, sealBytes: 1500 });
     for (let i = 0; i < 60; i += 10) await log.append(makeEvents(10, i));
