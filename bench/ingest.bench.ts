@@ -21,11 +21,12 @@
  * `/health` floor from the direct path.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir, cpus } from "node:os";
 import { join } from "node:path";
 import { generateEvents, type FlamEvent } from "./gen/events.ts";
 import { bundleWorker, hostDirect } from "./miniflare-host.ts";
+import { workerdCpuMs } from "./workerd-cpu.ts";
 
 const PORT = Number(process.env["BENCH_PORT"] ?? 8790 + Math.floor(Math.random() * 100));
 const WRITE = "demo-write-key";
@@ -33,47 +34,6 @@ const READ = "demo-read-key";
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-}
-
-/**
- * CPU time (user + system, ms) of the workerd processes under `root` (wrangler dev's), from
- * /proc; `undefined` where there is none. On a shared machine wall time swings with the load of
- * other processes; CPU time per event much less, so the bench prints both.
- */
-function workerdCpuMs(root: number): number | undefined {
-  let names: string[];
-  try {
-    names = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
-  } catch {
-    return undefined;
-  }
-  const procs = new Map<number, { parent: number; workerd: boolean; ms: number }>();
-  for (const pid of names) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      // Fields after the command name: state, ppid, ..., utime (14th), stime (15th), in ticks.
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      procs.set(Number(pid), {
-        parent: Number(fields[1]),
-        workerd: stat.includes("(workerd)"),
-        ms: (Number(fields[11]) + Number(fields[12])) * 10,
-      });
-    } catch {
-      // the process ended
-    }
-  }
-  let total = 0;
-  for (const p of procs.values()) {
-    if (!p.workerd) continue;
-    for (let up: number | undefined = p.parent, depth = 0; up && depth < 8; depth++) {
-      if (up === root) {
-        total += p.ms;
-        break;
-      }
-      up = procs.get(up)?.parent;
-    }
-  }
-  return total;
 }
 
 async function waitForHealth(base: string, deadline: number): Promise<void> {
