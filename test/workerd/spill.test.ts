@@ -12,6 +12,7 @@ import { env as bindings, exports } from "cloudflare:workers";
 import {
   createExecutionContext,
   createMessageBatch,
+  evictDurableObject,
   getQueueResult,
   runDurableObjectAlarm,
   runInDurableObject,
@@ -362,6 +363,41 @@ describe("the spike buffer's order", () => {
         results: Result[];
       };
       expect(c.results.map((r) => r.status)).toEqual(batch("c").map(() => "accepted"));
+    },
+  );
+});
+
+describe("the spike buffer's order across a restart", () => {
+  it(
+    "keeps a restarted partition's hold, so a live batch still spills behind the batch spilled before",
+    { timeout: 40_000 },
+    async () => {
+      const project = await demoProject();
+      const { partition, visitors } = visitorsIn(project, 1, `sr-${run}`, 1);
+      const v = visitors[0]!;
+      const name = `spill-restart-${run}`;
+      const blocker = await overload(partition, v, 3_000);
+      const batch = (tag: string) =>
+        Array.from({ length: 6 }, (_, i) => ({ id: `sr-${run}-${tag}-${i}`, visitor: v, name }));
+      const a = (await (await call("/v1/events", WRITE, { events: batch("a") })).json()) as {
+        results: Result[];
+      };
+      expect(a.results.map((r) => r.status)).toEqual(batch("a").map(() => "queued"));
+
+      // The object restarts while A waits: its in-memory state (the stall, the bound, pending
+      // work) is gone, so without a stored hold B would be admitted at once, ahead of A.
+      await evictDurableObject(partitionStub(partition));
+      await blocker.done.catch(() => undefined); // the eviction cut the blocker's call
+      expect((await spillStats(partition)).holdUntil).toBeGreaterThan(Date.now());
+      const b = (await (await call("/v1/events", WRITE, { events: batch("b") })).json()) as {
+        results: Result[];
+      };
+      expect(b.results.map((r) => r.status)).toEqual(batch("b").map(() => "queued"));
+
+      await drained(partition);
+      const ids = [...batch("a"), ...batch("b")].map((e) => e.id);
+      expect(await logOrder(partition, v, name)).toEqual(ids);
+      expect(await storedIds(name)).toEqual([...ids].sort());
     },
   );
 });

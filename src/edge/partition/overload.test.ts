@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HOLD_MAX_MS, OverloadGate } from "./overload.ts";
+import { HOLD_MAX_MS, OverloadGate, type Hold, type HoldStore } from "./overload.ts";
 
 /** A batch that stays pending until `release()` is called. */
 function pending() {
@@ -80,6 +80,33 @@ describe("OverloadGate", () => {
     expect(gate.spillDrained(null).holdUntil).not.toBeNull();
     expect(gate.spillDrained(b.refusal)).toEqual({ holdUntil: null });
     expect((await gate.offer(5, "live", () => Promise.resolve([]))).status).toBe("stored");
+  });
+
+  it("keeps its hold and latest token across a restart, through its hold store", async () => {
+    let stored: Hold | null = null;
+    const holds: HoldStore = { load: () => stored, save: (h) => (stored = h) };
+    const gate = new OverloadGate(holds);
+    gate.configure({ maxPendingEvents: 0 });
+    const first = pending();
+    const held = gate.offer(5, "live", () => first.done);
+    const a = await gate.offer(5, "live", () => Promise.resolve([]));
+    first.release();
+    await held;
+    const b = await gate.offer(5, "live", () => Promise.resolve([]));
+    if (a.status !== "overloaded" || b.status !== "overloaded")
+      throw new Error("expected refusals");
+    expect(stored).toEqual({ until: gate.state().holdUntil, token: b.refusal });
+    // The object restarts: a new gate, the same storage. Live batches still queue behind A and B.
+    const again = new OverloadGate(holds);
+    expect((await again.offer(5, "live", () => Promise.resolve([]))).status).toBe("overloaded");
+    const c = (await again.offer(5, "live", () => Promise.resolve([]))) as { refusal: string };
+    // The drain reports the ledger's latest token (C's): the hold ends and is forgotten.
+    expect(again.spillDrained(b.refusal).holdUntil).not.toBeNull();
+    expect(again.spillDrained(c.refusal)).toEqual({ holdUntil: null });
+    expect(stored).toBeNull();
+    expect((await new OverloadGate(holds).offer(5, "live", () => Promise.resolve([]))).status).toBe(
+      "stored",
+    );
   });
 
   it("ends the hold on its own once the last overload is older than its expiry", async () => {

@@ -57,6 +57,23 @@ const RETRY_MAX_MS = 60_000;
 /** Answered batches remembered to estimate the drain rate. */
 const RATE_WINDOW = 32;
 
+/** The hold as stored: until when, and the token of the latest live refusal. */
+export interface Hold {
+  until: number;
+  token: string;
+}
+
+/**
+ * Where the gate keeps its hold across restarts (the partition's storage). A hold only in memory
+ * would end with the object: a partition restarted while its spilled batches wait would admit
+ * live batches ahead of them. Written only when a live refusal for overload starts or extends
+ * the hold, and when the hold ends: the exceptional path, never a stored batch's.
+ */
+export interface HoldStore {
+  load(): Hold | null;
+  save(hold: Hold | null): void;
+}
+
 /** What `overloadState()` answers, for the stats route. */
 export interface OverloadState extends OverloadSettings {
   pendingEvents: number;
@@ -87,8 +104,21 @@ export class OverloadGate {
   private liveRefused = 0;
   private readonly instance = crypto.randomUUID().slice(0, 8);
   private holdUntil: number | null = null;
+  /** The token of the latest live refusal, as `spillDrained` expects it back. */
+  private latestToken: string | null = null;
+  private readonly holds: HoldStore | undefined;
   /** [answered at, events] of the last answered batches, oldest first. */
   private readonly answered: [number, number][] = [];
+
+  /** `holds`: where the hold survives a restart; without it the hold lives in memory only. */
+  constructor(holds?: HoldStore) {
+    this.holds = holds;
+    const hold = holds?.load() ?? null;
+    if (hold !== null && hold.until > Date.now()) {
+      this.holdUntil = hold.until;
+      this.latestToken = hold.token;
+    }
+  }
 
   /** Runs `ingest` unless `mode` refuses it (see {@link OfferMode}). */
   async offer(
@@ -107,7 +137,10 @@ export class OverloadGate {
    * seen yet (its edge is still reserving) keeps the hold, until a later drain or the expiry.
    */
   spillDrained(refusal: string | null): { holdUntil: number | null } {
-    if (refusal === `${this.instance}/${this.liveRefused}`) this.holdUntil = null;
+    if (refusal !== null && refusal === this.latestToken && this.holdUntil !== null) {
+      this.holdUntil = null;
+      this.holds?.save(null);
+    }
     return { holdUntil: this.holdUntil };
   }
 
@@ -130,14 +163,19 @@ export class OverloadGate {
     if (!overloaded && this.holdUntil === null) return null;
     // Only overload extends the hold: refusals because of the hold itself must not, or steady
     // traffic on a lost signal would keep the partition spilling for ever.
-    if (overloaded) this.holdUntil = now + HOLD_MAX_MS;
     this.refused++;
     this.liveRefused++;
+    const token = `${this.instance}/${this.liveRefused}`;
+    this.latestToken = token;
+    if (overloaded) this.holdUntil = now + HOLD_MAX_MS;
+    // Every live refusal's token, not only overload's: the ledger records the latest one, and a
+    // restarted gate must recognise it when the drain reports it.
+    this.holds?.save({ until: this.holdUntil!, token });
     return {
       status: "overloaded",
       pendingEvents,
       retryAfterMs: this.drainEstimate(),
-      refusal: `${this.instance}/${this.liveRefused}`,
+      refusal: token,
     };
   }
 

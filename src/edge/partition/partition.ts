@@ -13,6 +13,7 @@ import { ingest } from "./ingest.ts";
 import { openPartition, type PartitionState } from "./open-partition.ts";
 import { Outbox, type Delivery } from "./outbox.ts";
 import {
+  type Hold,
   OverloadGate,
   type OfferMode,
   type OverloadChange,
@@ -28,6 +29,8 @@ import { TriggerEngine } from "./trigger-engine.ts";
 import { visitorView } from "./visitor-view.ts";
 
 const EMPTY = { properties: {} };
+/** The overload gate's hold (overload.ts), in the object's key-value storage. */
+const HOLD_KEY = "overload-hold";
 
 /** The log's events from offset `from` on, in order (decoding only the blocks that hold them). */
 function* eventsFrom({ log, store }: PartitionState["source"], from: number): Generator<FlamEvent> {
@@ -57,7 +60,13 @@ export class Partition extends DurableObject<Env> implements PartitionApi {
   /** Segment and trigger definitions and every visitor's evaluation state. */
   readonly triggers = new TriggerEngine(this.ctx.storage);
   /** Counts the events offered and not yet answered; refuses past its bound. */
-  private readonly overload = new OverloadGate();
+  private readonly overload = new OverloadGate({
+    load: () => this.ctx.storage.kv.get<Hold>(HOLD_KEY) ?? null,
+    save: (hold) => {
+      if (hold === null) this.ctx.storage.kv.delete(HOLD_KEY);
+      else this.ctx.storage.kv.put(HOLD_KEY, hold);
+    },
+  });
 
   /** Delivers due webhooks, then sets the alarm for the next one. */
   override async alarm(): Promise<void> {
