@@ -20,13 +20,13 @@
  * the machine's load, all from the `wrangler dev` path; and `direct`, the same figures plus the
  * `/health` floor from the direct path.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir, cpus } from "node:os";
 import { join } from "node:path";
 import { generateEvents, type FlamEvent } from "./gen/events.ts";
 import { bundleWorker, hostDirect } from "./miniflare-host.ts";
 import { workerdCpuMs } from "./workerd-cpu.ts";
+import { startWranglerDev, waitForHealth } from "../test/helpers/wrangler-dev.ts";
 
 const PORT = Number(process.env["BENCH_PORT"] ?? 8790 + Math.floor(Math.random() * 100));
 const WRITE = "demo-write-key";
@@ -34,18 +34,6 @@ const READ = "demo-read-key";
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-}
-
-async function waitForHealth(base: string, deadline: number): Promise<void> {
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error("wrangler dev did not answer /health in time");
 }
 
 type Wire = {
@@ -203,44 +191,20 @@ async function measure(
 
 /** The `wrangler dev` path: wrangler's proxy Worker in front of the Worker. */
 async function measureWranglerDev(generated: FlamEvent[]): Promise<Figures> {
-  const base = `http://127.0.0.1:${PORT}`;
-  const state = mkdtempSync(join(tmpdir(), "flamingo-bench-"));
-  const wrangler = spawn(
-    process.execPath,
-    [
-      "node_modules/wrangler/bin/wrangler.js",
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(PORT),
-      "--persist-to",
-      state,
-      "--var",
-      "FLAMINGO_DEMO:true",
-      "--var",
-      "FLAMINGO_DEBUG:true",
-    ],
-    {
-      stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-    },
-  );
-  let stderr = "";
-  wrangler.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const exited = new Promise((r) => wrangler.once("exit", r));
+  const wrangler = await startWranglerDev({
+    port: PORT,
+    vars: { FLAMINGO_DEMO: "true", FLAMINGO_DEBUG: "true" },
+    detached: false,
+  });
   try {
-    await waitForHealth(base, Date.now() + 60_000);
-    return await measure("wrangler dev", base, wrangler.pid!, generated);
+    return await measure("wrangler dev", wrangler.url, wrangler.pid, generated);
   } catch (e) {
-    console.error(stderr);
+    console.error(wrangler.stderrTail());
     throw e;
   } finally {
-    wrangler.kill("SIGINT");
     // Its workerd processes must be gone before the direct path's CPU time is read.
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    await wrangler.stop();
     await new Promise((r) => setTimeout(r, 500));
-    rmSync(state, { recursive: true, force: true });
   }
 }
 
@@ -253,7 +217,7 @@ async function measureDirect(bundle: string, generated: FlamEvent[]): Promise<Fi
       FLAMINGO_DEBUG: "true",
     });
     try {
-      await waitForHealth(host.url, Date.now() + 60_000);
+      await waitForHealth(host.url, 60_000);
       // Miniflare's workerd is a child of this process (wrangler dev's have exited by now).
       return await measure("direct (Miniflare, no dev proxy)", host.url, process.pid, generated);
     } finally {

@@ -33,17 +33,15 @@
  * The last line is one JSON object: decisionP50Ms, decisionP99Ms, webhookP99Ms, overheadRatio
  * (CPU time; the wall-clock figure where /proc is missing), overheadRatioWall.
  */
-import { spawn } from "node:child_process";
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { cpus, loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { cpus, loadavg } from "node:os";
 import { generateEvents, type FlamEvent } from "./gen/events.ts";
 import { formatTable } from "./report.ts";
 import { workerdCpuMs } from "./workerd-cpu.ts";
 import { airlineTrigger } from "../src/triggers/examples.ts";
+import { startWranglerDev } from "../test/helpers/wrangler-dev.ts";
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -84,18 +82,6 @@ function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-async function waitForHealth(base: string, deadline: number): Promise<void> {
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error("wrangler dev did not answer /health in time");
 }
 
 async function call(
@@ -311,51 +297,8 @@ async function batches(base: string, events: readonly FlamEvent[], prefix: strin
   return { times, fired };
 }
 
-/** A running `wrangler dev`: its address, its pid (the root of its workerd processes), its stop. */
-type Instance = { base: string; pid: number; stop: () => Promise<void>; stderr: () => string };
-
-/**
- * Starts `wrangler dev` on `port` with a fresh temporary persist directory (an empty demo project),
- * waits for `/health`, and answers how to stop it (which also deletes the directory).
- */
-async function startWrangler(port: number): Promise<Instance> {
-  const state = mkdtempSync(join(tmpdir(), "flamingo-bench-"));
-  const wrangler = spawn(
-    process.execPath,
-    [
-      "node_modules/wrangler/bin/wrangler.js",
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--persist-to",
-      state,
-      "--var",
-      "FLAMINGO_DEMO:true",
-    ],
-    {
-      stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-    },
-  );
-  let stderr = "";
-  wrangler.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const stop = async () => {
-    wrangler.kill("SIGINT");
-    await new Promise((r) => setTimeout(r, 500));
-    rmSync(state, { recursive: true, force: true });
-  };
-  const base = `http://127.0.0.1:${port}`;
-  try {
-    await waitForHealth(base, Date.now() + 60_000);
-  } catch (e) {
-    console.error(stderr);
-    await stop();
-    throw e;
-  }
-  return { base, pid: wrangler.pid!, stop, stderr: () => stderr };
-}
+/** A running `wrangler dev`: its address and its pid (the root of its workerd processes). */
+type Instance = { base: string; pid: number };
 
 /** The same warm-up on each instance: first touches of every partition and of the registry. */
 async function warmUp(base: string, events: readonly FlamEvent[]): Promise<void> {
@@ -363,18 +306,23 @@ async function warmUp(base: string, events: readonly FlamEvent[]): Promise<void>
   await fourthSearches(base, "warm", 20, () => {});
 }
 
-/** Runs `fn` against two fresh `wrangler dev`, printing their stderr if `fn` fails. */
+/**
+ * Runs `fn` against two fresh `wrangler dev` (each over a fresh temporary persist directory: an
+ * empty demo project), printing their stderr if `fn` fails.
+ */
 async function withTwoWranglers<T>(
   port: number,
   fn: (plain: Instance, trig: Instance) => Promise<T>,
 ): Promise<T> {
-  const plain = await startWrangler(port);
+  const start = (p: number) =>
+    startWranglerDev({ port: p, vars: { FLAMINGO_DEMO: "true" }, detached: false });
+  const plain = await start(port);
   try {
-    const trig = await startWrangler(port + 1);
+    const trig = await start(port + 1);
     try {
-      return await fn(plain, trig);
+      return await fn({ base: plain.url, pid: plain.pid }, { base: trig.url, pid: trig.pid });
     } catch (e) {
-      console.error(`plain:\n${plain.stderr()}\ntrig:\n${trig.stderr()}`);
+      console.error(`plain:\n${plain.stderrTail()}\ntrig:\n${trig.stderrTail()}`);
       throw e;
     } finally {
       await trig.stop();

@@ -4,13 +4,10 @@
  * through the admin API, the events ingested through `POST /v1/events`, and the queries answered
  * by `POST /v1/query` with the project's read key.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { FlamEvent } from "../gen/types.ts";
 import type { Answer } from "./queries.ts";
+import { startWranglerDev } from "../../test/helpers/wrangler-dev.ts";
 
 /** A running `wrangler dev` with the admin API open. */
 export interface LocalEdge {
@@ -40,48 +37,19 @@ export interface QueryAnswer extends Answer {
  */
 export async function startLocalEdge(startMs = 90_000): Promise<LocalEdge> {
   const port = Number(process.env["BENCH_PORT"] ?? 8890 + Math.floor(Math.random() * 100));
-  const base = `http://127.0.0.1:${port}`;
   const adminToken = randomBytes(16).toString("hex");
-  const state = mkdtempSync(join(tmpdir(), "flamingo-bench-query-"));
-  const wrangler: ChildProcess = spawn(
-    process.execPath,
-    [
-      "node_modules/wrangler/bin/wrangler.js",
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--persist-to",
-      state,
-      "--var",
-      "FLAMINGO_DEMO:true",
-      "--var",
-      `ADMIN_TOKEN:${adminToken}`,
-    ],
-    {
-      stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-    },
-  );
-  let stderr = "";
-  wrangler.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const stop = async () => {
-    wrangler.kill("SIGINT");
-    await new Promise((r) => setTimeout(r, 500));
-    rmSync(state, { recursive: true, force: true });
+  const wrangler = await startWranglerDev({
+    port,
+    vars: { FLAMINGO_DEMO: "true", ADMIN_TOKEN: adminToken },
+    startMs,
+    detached: false,
+  });
+  return {
+    base: wrangler.url,
+    adminToken,
+    stop: () => wrangler.stop(),
+    log: () => wrangler.stderrTail(),
   };
-  const deadline = Date.now() + startMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) return { base, adminToken, stop, log: () => stderr };
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  await stop();
-  throw new Error(`wrangler dev did not answer /health within ${startMs} ms:\n${stderr}`);
 }
 
 /** Creates the project and returns its write and read keys. */

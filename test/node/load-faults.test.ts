@@ -17,12 +17,11 @@
  *   FLAMINGO_LOAD_SECONDS=120 FLAMINGO_LOAD_CLIENTS=16 FLAMINGO_LOAD_RESTARTS=3 \
  *     npm exec -- vitest run --project node test/node/load-faults.test.ts
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { startWranglerDev, type WranglerDev } from "../helpers/wrangler-dev.ts";
 
 const setting = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SECONDS = setting("FLAMINGO_LOAD_SECONDS", 20);
@@ -37,48 +36,24 @@ const SPIKE_RESTART = setting("FLAMINGO_SPIKE_RESTART", 1);
 /** A batch not acknowledged within this (server down included) fails the test. */
 const GIVE_UP_MS = 90_000;
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const state = mkdtempSync(join(tmpdir(), "flamingo-load-"));
 const port = 8800 + Math.floor(Math.random() * 90);
 const base = `http://127.0.0.1:${port}`;
 const WRITE = { "content-type": "application/json", authorization: "Bearer demo-write-key" };
 const READ = { "content-type": "application/json", authorization: "Bearer demo-read-key" };
-let server: ChildProcess | undefined;
+let server: WranglerDev | undefined;
 
 async function start(): Promise<void> {
-  server = spawn(
-    process.execPath,
-    [
-      join(root, "node_modules/wrangler/bin/wrangler.js"),
-      "dev",
-      ...["--ip", "127.0.0.1", "--port", String(port), "--persist-to", state],
-      ...["--var", "FLAMINGO_DEMO:true", "--var", "FLAMINGO_DEBUG:true"],
-    ],
-    {
-      cwd: root,
-      stdio: "ignore",
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-      detached: true,
-    },
-  );
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(200);
-  }
-  throw new Error("wrangler dev did not start");
+  server = await startWranglerDev({
+    port,
+    persistTo: state,
+    vars: { FLAMINGO_DEMO: "true", FLAMINGO_DEBUG: "true" },
+  });
 }
 
 /** Stops the whole process group (wrangler and its workerd): SIGKILL is a crash. */
 async function stop(signal: NodeJS.Signals): Promise<void> {
-  if (server?.pid === undefined) return;
-  const exited = new Promise((r) => server!.once("exit", r));
-  process.kill(-server.pid, signal);
-  await Promise.race([exited, sleep(10_000)]);
+  await server?.stop(signal);
   server = undefined;
 }
 

@@ -3,58 +3,23 @@
  * the next run over the same persisted state directory. Starts and stops its own servers on
  * loopback.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { startWranglerDev, type WranglerDev } from "../helpers/wrangler-dev.ts";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const state = mkdtempSync(join(tmpdir(), "flamingo-restart-"));
 const port = 8900 + Math.floor(Math.random() * 90);
 const base = `http://127.0.0.1:${port}`;
-let server: ChildProcess | undefined;
+let server: WranglerDev | undefined;
 
 async function start(): Promise<void> {
-  server = spawn(
-    process.execPath,
-    [
-      join(root, "node_modules/wrangler/bin/wrangler.js"),
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--persist-to",
-      state,
-      "--var",
-      "FLAMINGO_DEMO:true",
-    ],
-    {
-      cwd: root,
-      stdio: "ignore",
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-      detached: true,
-    },
-  );
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error("wrangler dev did not start");
+  server = await startWranglerDev({ port, persistTo: state, vars: { FLAMINGO_DEMO: "true" } });
 }
 
 async function stop(): Promise<void> {
-  if (server?.pid === undefined) return;
-  const exited = new Promise((r) => server!.once("exit", r));
-  process.kill(-server.pid, "SIGINT"); // the whole group: wrangler and its workerd
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  await server?.stop("SIGINT"); // the whole group: wrangler and its workerd
   server = undefined;
 }
 
