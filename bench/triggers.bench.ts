@@ -4,32 +4,34 @@
  *
  * Starts two `wrangler dev` side by side (local workerd, SQLite Durable Objects in a fresh
  * temporary directory each, the demo project), "plain" and "trig", and a webhook receiver on
- * 127.0.0.1 in this process. Both instances get the same warm-up; then, with bounded counts:
- * 1. on plain (no definitions): the floor (`GET /health`, no Durable Object); "three searches for
+ * 127.0.0.1 in this process. With bounded counts:
+ * 1. the same warm-up on both; on trig, before plain's warm-up, 100 active triggers created
+ *    through the admin API (the airline trigger, its webhook aimed at the receiver, and 99 others
+ *    of every constraint kind and frequency on other event names);
+ * 2. the overhead: batches of 500 generated events (`bench/gen`) sent one at a time to
+ *    `POST /v1/events`, in ROUNDS rounds in which the two instances take turns batch by batch,
+ *    each sending the same batches (under other visitor ids), while workerd's CPU time under each
+ *    instance's `wrangler dev` is read from /proc at each round's start and end;
+ * 3. on plain (no definitions): the floor (`GET /health`, no Durable Object); "three searches for
  *    one deal, then the fourth search alone, timed" for fresh visitors (the plain peer of the
  *    decision);
- * 2. on trig: 100 active triggers created through the admin API (the airline trigger, its webhook
- *    aimed at the receiver, and 99 others of every constraint kind and frequency on other event
- *    names);
- * 3. the overhead: batches of 500 generated events (`bench/gen`) sent one at a time to
- *    `POST /v1/events`, in ROUNDS rounds that alternate the two instances (plain then trig, then
- *    trig then plain, ...), each side sending the same batches (under other visitor ids) in a
- *    round, while workerd's CPU time under each instance's `wrangler dev` is read from /proc;
  * 4. on trig, the decisions: the fourth search's answer must carry the airline banner; and the
  *    time from sending it to the receiver getting that visitor's delivery, every delivery's
  *    signature and idempotency key checked.
  * overheadRatio = median over the rounds of (trig's workerd CPU time / plain's) - 1: both sides
  * send the same number of events per round, so this is the ratio of CPU time per event. Wall-clock
  * medians swing by several times between identical runs on a shared machine; CPU time much less,
- * and alternating in rounds spreads any drift over both sides. overheadRatioWall = median batch
- * time with triggers / without - 1, kept as the secondary figure. Separate instances keep the logs
- * the batches meet alike, and keep the triggers' backfill to the warm-up's events.
+ * and taking turns batch by batch puts both sides under the same load of other processes.
+ * overheadRatioWall = median batch time with triggers / without - 1, kept as the secondary
+ * figure. Separate instances keep the logs
+ * the batches meet alike (both hold only the warm-up when the rounds start, so their logs seal
+ * at the same batches), and keep the triggers' backfill to the warm-up's events.
  *
  * The debug route `POST /v1/debug/partition-append` is not used for the overhead: it appends into
  * a fresh partition object (`debug/<uuid>`) per request, to which definitions are never pushed,
  * so it measures a partition without triggers whatever the project holds.
  *
- * Run: npm run bench:triggers [-- --decisions 300 --batches 40]
+ * Run: npm run bench:triggers [-- --decisions 300 --batches 40 --rounds 4]
  * The last line is one JSON object: decisionP50Ms, decisionP99Ms, webhookP99Ms, overheadRatio
  * (CPU time; the wall-clock figure where /proc is missing), overheadRatioWall.
  */
@@ -335,9 +337,12 @@ async function withTwoWranglers<T>(
 type Side = { cpuMs: number[]; times: number[]; fired: number };
 
 /**
- * The overhead's batches: `rounds` rounds alternating the two instances, each sending the same
- * slice of `events` (under its own visitor prefix) per round, with workerd's CPU time per side
- * and round. Round r sends plain first when r is even, trig first when odd.
+ * The overhead's batches: `rounds` rounds, each sending the same slice of `events` to both
+ * instances (under their own visitor prefixes) batch by batch in turn, plain first at even
+ * batches, trig first at odd ones. Each instance's workerd CPU time is read at the round's start
+ * and end (after SETTLE_MS), so both are measured over the same wall interval and the same load
+ * of other processes, and work an instance does after answering (alarms, webhook deliveries)
+ * counts for it; an instance's idle cost while the other works counts on both sides alike.
  */
 async function alternate(
   plain: Instance,
@@ -349,20 +354,24 @@ async function alternate(
     plain: { cpuMs: [] as number[], times: [] as number[], fired: 0 },
     trig: { cpuMs: [] as number[], times: [] as number[], fired: 0 },
   };
-  const perRound = Math.floor(events.length / BATCH / rounds) * BATCH;
+  const instances = { plain, trig };
+  const perRound = Math.floor(events.length / BATCH / rounds);
   for (let r = 0; r < rounds; r++) {
-    const slice = events.slice(r * perRound, (r + 1) * perRound);
-    const order = r % 2 === 0 ? (["plain", "trig"] as const) : (["trig", "plain"] as const);
-    for (const name of order) {
-      const instance = name === "plain" ? plain : trig;
-      const before = workerdCpuMs(instance.pid);
-      const sent = await batches(instance.base, slice, name);
-      await new Promise((res) => setTimeout(res, SETTLE_MS));
-      const after = workerdCpuMs(instance.pid);
-      const side = sides[name];
-      side.times.push(...sent.times);
-      side.fired += sent.fired;
-      if (before !== undefined && after !== undefined) side.cpuMs.push(after - before);
+    const before = { plain: workerdCpuMs(plain.pid), trig: workerdCpuMs(trig.pid) };
+    for (let b = r * perRound; b < (r + 1) * perRound; b++) {
+      const batch = events.slice(b * BATCH, (b + 1) * BATCH);
+      const order = b % 2 === 0 ? (["plain", "trig"] as const) : (["trig", "plain"] as const);
+      for (const name of order) {
+        const sent = await batches(instances[name].base, batch, name);
+        sides[name].times.push(...sent.times);
+        sides[name].fired += sent.fired;
+      }
+    }
+    await new Promise((res) => setTimeout(res, SETTLE_MS));
+    for (const name of ["plain", "trig"] as const) {
+      const after = workerdCpuMs(instances[name].pid);
+      const start = before[name];
+      if (start !== undefined && after !== undefined) sides[name].cpuMs.push(after - start);
     }
   }
   return sides;
@@ -385,21 +394,9 @@ async function main() {
   const receiver = await startReceiver();
   try {
     const run = await withTwoWranglers(PORT, async (plain, trig) => {
-      // 1. Without definitions: the floor, the plain peer of the decision.
-      await warmUp(plain.base, warm);
-      const health: number[] = [];
-      for (let i = 0; i < 300; i++) {
-        const t = performance.now();
-        await (await fetch(`${plain.base}/health`)).arrayBuffer();
-        health.push(performance.now() - t);
-      }
-      const plainFourth = await fourthSearches(plain.base, "plain", DECISIONS, (v, a) => {
-        if (a.actions.length > 0) throw new Error(`${v}: actions before any trigger exists`);
-      });
-
-      // 2. The same warm-up, then 100 triggers: the timed batches and the decisions meet the same
-      // log as on plain plus the definitions (whose backfill replays only the warm-up), so the
-      // two instances differ by the triggers alone.
+      // 1. The same warm-up on both, then 100 triggers on trig (whose backfill replays only the
+      // warm-up), so the two instances enter the timed batches with the same log and differ by
+      // the triggers alone. Plain is warmed last, so neither sits idle long before its batches.
       await warmUp(trig.base, warm);
       const createTimes: number[] = [];
       let airlineId = "";
@@ -423,9 +420,21 @@ async function main() {
       };
       if (list.triggers.length !== TRIGGERS)
         throw new Error(`${list.triggers.length} triggers listed, expected ${TRIGGERS}`);
+      await warmUp(plain.base, warm);
 
-      // 3. The overhead, alternating the instances.
+      // 2. The overhead, alternating the instances.
       const sides = await alternate(plain, trig, timed, ROUNDS);
+
+      // 3. Without definitions: the floor, the plain peer of the decision.
+      const health: number[] = [];
+      for (let i = 0; i < 300; i++) {
+        const t = performance.now();
+        await (await fetch(`${plain.base}/health`)).arrayBuffer();
+        health.push(performance.now() - t);
+      }
+      const plainFourth = await fourthSearches(plain.base, "plain", DECISIONS, (v, a) => {
+        if (a.actions.length > 0) throw new Error(`${v}: actions before any trigger exists`);
+      });
 
       // 4. Decisions, and the webhook each one queues.
       const sentAt = new Map<string, number>();
@@ -504,6 +513,7 @@ async function main() {
         `ingest overhead of ${TRIGGERS} triggers (workerd CPU per event, median of ${ROUNDS} rounds ` +
           `of ${perRound} batches of ${BATCH} per side): ${pct(overheadRatioCpu)}; ` +
           `rounds ${roundRatios.map(pct).join(", ")}; ` +
+          `all rounds pooled ${pct(mean(sides.trig.cpuMs) / mean(sides.plain.cpuMs) - 1)}: ` +
           `${usMean(sides.plain.cpuMs).toFixed(1)} -> ${usMean(sides.trig.cpuMs).toFixed(1)} us/event ` +
           `(plain ${us(sides.plain.cpuMs)}; trig ${us(sides.trig.cpuMs)})`,
       );
