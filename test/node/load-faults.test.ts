@@ -560,9 +560,11 @@ describe("ingest under faults and load", () => {
       expect(spike.tooMany).toBeGreaterThan(0);
       expect(stats.backlog.events).toBe(0);
       if (SPIKE_RESTART > 0) {
-        // The backlog the crash caught came back through the sweep: nothing spilled after it.
+        // The crash caught a backlog, and every event of it is stored (`lost` below). It comes
+        // back through the ledger: the sweep re-sends its rows, or, as the partition's hold
+        // survives the restart and later batches still spill, their drain takes the older rows
+        // first (so `resent` may be 0).
         expect(backlogAtKill).toBeGreaterThan(0);
-        expect(report.resent).toBeGreaterThan(0);
       }
       expect(report.drained).toBeGreaterThanOrEqual(spike.statuses.queued!);
       expect(lost).toEqual([]);
