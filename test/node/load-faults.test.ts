@@ -42,13 +42,26 @@ const base = `http://127.0.0.1:${port}`;
 const WRITE = { "content-type": "application/json", authorization: "Bearer demo-write-key" };
 const READ = { "content-type": "application/json", authorization: "Bearer demo-read-key" };
 let server: WranglerDev | undefined;
+/**
+ * A start in progress: a case that fails while its crash routine restarts the server must not
+ * leave that server running after `afterAll` (seen once: it slowed everything after it).
+ */
+let starting: Promise<void> | undefined;
 
 async function start(): Promise<void> {
-  server = await startWranglerDev({
+  const started = startWranglerDev({
     port,
     persistTo: state,
     vars: { FLAMINGO_DEMO: "true", FLAMINGO_DEBUG: "true" },
+  }).then((s) => {
+    server = s;
   });
+  starting = started;
+  try {
+    await started;
+  } finally {
+    if (starting === started) starting = undefined;
+  }
 }
 
 /** Stops the whole process group (wrangler and its workerd): SIGKILL is a crash. */
@@ -58,6 +71,7 @@ async function stop(signal: NodeJS.Signals): Promise<void> {
 }
 
 afterAll(async () => {
+  await starting?.catch(() => undefined);
   await stop("SIGINT");
   rmSync(state, { recursive: true, force: true });
 });
