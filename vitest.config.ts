@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { playwright } from "@vitest/browser-playwright";
 import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
-import { findChromium } from "./scripts/chromium.mjs";
+import { CHROMIUM_ARGS, findChromium } from "./scripts/chromium.mjs";
 
 /** Unit tests beside the code, Node-side suites and benchmark checks. */
 const node: TestProjectInlineConfiguration = {
@@ -47,14 +47,7 @@ function browser(executablePath: string): TestProjectInlineConfiguration {
         provider: playwright({
           launchOptions: {
             executablePath,
-            args: [
-              "--no-sandbox",
-              "--disable-gpu",
-              "--disable-background-networking",
-              "--disable-component-update",
-              "--disable-sync",
-              "--no-first-run",
-            ],
+            args: [...CHROMIUM_ARGS],
           },
         }),
         instances: [{ browser: "chromium" }],

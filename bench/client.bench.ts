@@ -13,13 +13,13 @@
  *
  * Run: npm run bench:client [-- --events 1000000 --seed 1 --launches 3 --runs 15]
  */
-import { cpus, loadavg, totalmem } from "node:os";
+import { cpus, totalmem } from "node:os";
 import { chromium, type Page } from "playwright-core";
-import { findChromium } from "../scripts/chromium.mjs";
+import { CHROMIUM_ARGS, findChromium } from "../scripts/chromium.mjs";
 import { trackerSize } from "../scripts/tracker-size.mjs";
 import { BlockBuilder } from "../src/flam/index.ts";
 import { generateEvents } from "./gen/events.ts";
-import { median, WrongAnswerError } from "./harness.ts";
+import { formatLoad, median, WrongAnswerError } from "./harness.ts";
 import { formatTable } from "./report.ts";
 import type { BenchApi } from "./client/page.ts";
 import {
@@ -34,15 +34,6 @@ import { startBenchServer } from "./client/server.ts";
 
 const BLOCK_EVENTS = 8192;
 const TOKEN = "bench-token";
-// The browser project's flags (vitest.config.ts): nothing in the background competes.
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 
 interface Options {
   events: number;
@@ -66,10 +57,7 @@ function parseOptions(argv: readonly string[]): Options {
   };
 }
 
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(2))
-    .join(" ");
+const load = formatLoad;
 const ms = (n: number) => (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0));
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
@@ -109,7 +97,11 @@ async function launch(
   options: Options,
   expected: { q1: Expected; countByName: Expected },
 ): Promise<Launch & { version: string }> {
-  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
+  const browser = await chromium.launch({
+    executablePath,
+    args: [...CHROMIUM_ARGS],
+    headless: true,
+  });
   try {
     const page = await browser.newPage();
     const errors: string[] = [];

@@ -8,11 +8,8 @@
  * (or FLAM_BENCH_EVENTS=N). Node 22: node --experimental-strip-types bench/flam.bench.ts
  */
 import { existsSync } from "node:fs";
-import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { generateEvents } from "./gen/events.ts";
-import { eventsPerSec, measure } from "./harness.ts";
+import { benchSetup, eventsPerSec, formatLoad, measure } from "./harness.ts";
 import { duckdbSettings } from "./peers/duckdb.ts";
 import { PEERS } from "./peers/index.ts";
 import { diffAnswers, referenceQ1, referenceQ2 } from "./reference.ts";
@@ -147,23 +144,10 @@ async function settle(): Promise<void> {
 }
 
 /** The 1, 5 and 15 minute load averages. */
-function formatLoad(): string {
-  return loadavg()
-    .map((x) => x.toFixed(2))
-    .join(" ");
-}
-
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  // Lets the harness collect garbage before each measurement (see harness.ts).
-  setFlagsFromString("--expose-gc");
-  (globalThis as { gc?: unknown }).gc ??= runInNewContext("gc");
-
+  console.log(benchSetup());
   const duck = await duckdbSettings();
-  console.log(`node ${process.version} on ${process.platform}/${process.arch}`);
-  console.log(
-    `cpu ${cpus()[0]?.model ?? "unknown"}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
-  );
   console.log(`duckdb ${duck.version}, threads=${duck.threads} (one core, like the JS subjects)`);
   console.log(
     `load average at start ${formatLoad()} (other work on the machine makes figures noisy)`,

@@ -9,6 +9,9 @@
  * on two cores, the sweeping a forced GC leaves behind made DuckDB's ~4 ms queries take 12-40 ms,
  * and a subject's own garbage is part of its cost.
  */
+import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 
 export interface MeasureOptions {
   /** Runs before timing starts. Defaults to 1. */
@@ -102,4 +105,24 @@ export function median(samples: readonly number[]): number {
 /** Events per second for `events` processed in `ms`. */
 export function eventsPerSec(events: number, ms: number): number {
   return events / (ms / 1000);
+}
+
+/**
+ * Exposes `gc` (so `measure` collects garbage before each measurement) and answers the machine's
+ * description, the lines every bench prints first.
+ */
+export function benchSetup(): string {
+  setFlagsFromString("--expose-gc");
+  (globalThis as { gc?: unknown }).gc ??= runInNewContext("gc");
+  return [
+    `node ${process.version} on ${process.platform}/${process.arch}`,
+    `cpu ${cpus()[0]?.model ?? "unknown"}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+  ].join("\n");
+}
+
+/** The load average (1, 5, 15 min) as text: other work on the machine makes figures noisy. */
+export function formatLoad(): string {
+  return loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
 }

@@ -12,12 +12,9 @@
  *
  * Run: npm run bench:query [-- --events 1000000 --seed 1 --runs 30 --skip-e2e]
  */
-import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { loadFlamWasmModule } from "../test/helpers/load-wasm-node.ts";
 import { generateEvents } from "./gen/events.ts";
-import { eventsPerSec, measure, median } from "./harness.ts";
+import { benchSetup, eventsPerSec, formatLoad, measure, median } from "./harness.ts";
 import { duckdbSettings } from "./peers/duckdb.ts";
 import { formatRate, formatTable } from "./report.ts";
 import { loadDuckdbTable } from "./query/duckdb.ts";
@@ -75,11 +72,6 @@ function pct(sorted: readonly number[], p: number): number {
   return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!;
 }
 
-const load = (): string =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(" ");
-
 /**
  * DuckDB's `quantile_disc` picks a rank by its own rule; its answer must lie within one rank of
  * the exact nearest-rank value.
@@ -99,16 +91,10 @@ const TOLERANCE: Record<Name, number> = { q1: 1e-9, q2: 0, q3: 0, q4: 0.01 };
 
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
-  setFlagsFromString("--expose-gc");
-  (globalThis as { gc?: unknown }).gc ??= runInNewContext("gc");
-
+  console.log(benchSetup());
   const duck = await duckdbSettings();
-  console.log(`node ${process.version} on ${process.platform}/${process.arch}`);
-  console.log(
-    `cpu ${cpus()[0]?.model ?? "unknown"}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
-  );
   console.log(`duckdb ${duck.version}, threads=${duck.threads}`);
-  console.log(`load average at start ${load()}`);
+  console.log(`load average at start ${formatLoad()}`);
 
   let t = performance.now();
   const events = generateEvents(o.events, o.seed);
@@ -199,7 +185,7 @@ async function main(): Promise<void> {
         maxMs: 600_000,
       });
       console.log(`  ingested ${events.length} events at ${Math.round(ingestPerSec)} events/s`);
-      console.log(`  load average after ingest ${load()}`);
+      console.log(`  load average after ingest ${formatLoad()}`);
       for (const q of QUERIES) {
         const check = (a: QueryAnswer): void => {
           const problem = diffAnswer(a, scan[q.name].answer, GROUP_COLUMNS[q.name]);
@@ -277,7 +263,7 @@ async function main(): Promise<void> {
         ? `; e2e p50 <= 100 ms (all four queries): ${median(all).toFixed(1)} ms ${median(all) <= 100 ? "met" : "missed"}`
         : ""),
   );
-  console.log(`load average at end ${load()}\n`);
+  console.log(`load average at end ${formatLoad()}\n`);
   const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
   console.log(
     JSON.stringify({

@@ -38,7 +38,8 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { cpus, loadavg } from "node:os";
+import { cpus } from "node:os";
+import { formatLoad } from "./harness.ts";
 import { generateEvents, type FlamEvent } from "./gen/events.ts";
 import { formatTable } from "./report.ts";
 import { workerdCpuMs } from "./workerd-cpu.ts";
@@ -378,10 +379,7 @@ async function alternate(
 }
 
 async function main() {
-  const load = () =>
-    loadavg()
-      .map((l) => l.toFixed(1))
-      .join(" ");
+  const load = formatLoad;
   console.log(
     `node ${process.version}, ${cpus()[0]?.model ?? "cpu"} x${cpus().length}, load ${load()}`,
   );

@@ -1,3 +1,6 @@
+/** The flags every Chromium this project launches gets. */
+export declare const CHROMIUM_ARGS: readonly string[];
+
 /** Paths tried after the environment variables, in order. */
 export declare const CHROMIUM_CANDIDATES: readonly string[];
 

@@ -3,6 +3,20 @@
 // download a browser: it has to be installed (Debian: `apt-get install -y chromium`).
 import { existsSync } from "node:fs";
 
+/**
+ * The flags every Chromium this project launches gets (browser tests, e2e tests, the client
+ * bench): no sandbox (containers), and nothing in the background that could reach the network
+ * or compete with what is measured.
+ */
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
 /** Paths tried after the environment variables, in order. */
 export const CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
 

@@ -1,10 +1,10 @@
 /**
  * The bench's stand-in for `GET /v1/export` (src/edge/routes/export.ts): one partition's log,
  * sealed blocks paged by a byte budget and resumed by cursor, the open tail with the last page,
- * in the body format src/client/cache/export-reader.ts reads: a 4-byte little-endian length,
- * that much JSON, then the blocks' bytes in order.
+ * framed as the edge frames it (src/log/export-frame.ts).
  */
 import { readHeader } from "../../src/flam/index.ts";
+import { frameExport, type ExportHead } from "../../src/log/export-frame.ts";
 
 /** What the edge puts in one answer (`ANSWER_BYTES` in src/edge/routes/export.ts). */
 const ANSWER_BYTES = 8 * 1024 * 1024;
@@ -24,7 +24,7 @@ export interface ExportLog {
 export function exportAnswer(log: ExportLog, cursor: string): Uint8Array {
   const after = cursor === "" ? 0 : Number(cursor);
   if (!Number.isSafeInteger(after) || after < 0) throw new RangeError(`bad cursor ${cursor}`);
-  const head: Record<string, unknown>[] = [];
+  const head: ExportHead["blocks"] = [];
   const parts: Uint8Array[] = [];
   let first = 0;
   let size = 0;
@@ -51,16 +51,5 @@ export function exportAnswer(log: ExportLog, cursor: string): Uint8Array {
     first += count;
   }
   if (!more) for (const segment of log.tail) first += add(false, first, segment);
-  const json = new TextEncoder().encode(
-    JSON.stringify({ cursor: String(through), more, blocks: head }),
-  );
-  const out = new Uint8Array(4 + json.length + parts.reduce((s, p) => s + p.length, 0));
-  new DataView(out.buffer).setUint32(0, json.length, true);
-  out.set(json, 4);
-  let at = 4 + json.length;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return frameExport({ cursor: String(through), more, blocks: head }, parts);
 }

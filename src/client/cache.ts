@@ -9,4 +9,4 @@ export {
   type SyncResult,
 } from "./cache/log-cache.ts";
 export { IndexedDbLogStore, openCacheDb } from "./cache/idb-log-store.ts";
-export { readExport, type ExportBlock, type ExportPage } from "./cache/export-reader.ts";
+export { readExport, type ExportBlock, type ExportPage } from "../log/export-frame.ts";

@@ -11,6 +11,7 @@ import {
   type Properties,
   type Tracker,
 } from "../../src/client/tracker.ts";
+import { airlineTrigger } from "../../src/triggers/examples.ts";
 
 const edge = inject("edgeUrl");
 const run = crypto.randomUUID().slice(0, 8);
@@ -126,18 +127,9 @@ describe("the tracker in Chromium against wrangler dev", () => {
     const created = await fetch(`${edge}/v1/triggers`, {
       method: "POST",
       headers: admin,
-      body: JSON.stringify({
-        name: `repeat deal searcher ${run}`,
-        when: { event: "search" },
-        segment: {
-          all: [
-            { did: "search", inARow: 4, sameValue: "deal" },
-            { not: { visitor: "booked", op: "eq", value: true } },
-          ],
-        },
-        frequency: { oncePer: "visitor" },
-        actions: [{ type: "inPage", payload: { banner: "Save 20% if you book today!" } }],
-      }),
+      body: JSON.stringify(
+        airlineTrigger({ name: `repeat deal searcher ${run}`, webhook: null, tag: false }),
+      ),
     });
     expect(created.status, await created.clone().text()).toBeLessThan(300);
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createLogCache } from "../../src/client/cache.ts";
 import { BlockBuilder, openBlock, readHeader, type FlamEvent } from "../../src/flam/index.ts";
 import { FlamWasm } from "../../src/flam/wasm/index.ts";
+import { frameExport, type ExportHead } from "../../src/log/export-frame.ts";
 import { mergePartials, parseQuery, runTask, type TaskSource } from "../../src/query/index.ts";
 import { loadFlamWasmModule } from "../helpers/load-wasm-node.ts";
 import { generateEvents } from "../../bench/gen/events.ts";
@@ -33,7 +34,7 @@ function fakeEdge(events: FlamEvent[], blockSize: number, pageBlocks: number) {
       string,
       number
     >;
-    const blocks: Record<string, unknown>[] = [];
+    const blocks: ExportHead["blocks"] = [];
     const bytes: Uint8Array[] = [];
     let more = false;
     const next = { ...cursor };
@@ -79,18 +80,7 @@ function fakeEdge(events: FlamEvent[], blockSize: number, pageBlocks: number) {
           });
           bytes.push(block);
         }
-    const head = new TextEncoder().encode(
-      JSON.stringify({ cursor: btoa(JSON.stringify(next)), more, blocks }),
-    );
-    const out = new Uint8Array(4 + head.length + bytes.reduce((s, b) => s + b.length, 0));
-    new DataView(out.buffer).setUint32(0, head.length, true);
-    out.set(head, 4);
-    let at = 4 + head.length;
-    for (const b of bytes) {
-      out.set(b, at);
-      at += b.length;
-    }
-    return new Response(out);
+    return new Response(frameExport({ cursor: btoa(JSON.stringify(next)), more, blocks }, bytes));
   };
   /** What the edge would answer: one task per partition, merged. */
   const edgeQuery = async (q: unknown) => {

@@ -13,6 +13,7 @@ import { sign, SIGNATURE_HEADER } from "../../src/edge/partition/outbox.ts";
 import type { Partition } from "../../src/edge/partition/partition.ts";
 import type { Project } from "../../src/edge/registry/project.ts";
 import { bucketOf, partitionObjectName, partitionOf } from "../../src/edge/routing.ts";
+import { airlineTrigger } from "../../src/triggers/examples.ts";
 
 // The Worker's bindings (the test pool types `env` as the empty `Cloudflare.Env`).
 const env = bindings as Env;
@@ -86,21 +87,7 @@ function stateRows(stub: DurableObjectStub<Partition>): Promise<Record<string, u
 }
 
 /** The airline trigger without its webhook (no test but the outbox's may reach the network). */
-const searcher = (name: string) => ({
-  name,
-  when: { event: "search" },
-  segment: {
-    all: [
-      { did: "search", inARow: 4, sameValue: "deal" },
-      { not: { visitor: "booked", op: "eq", value: true } },
-    ],
-  },
-  frequency: { oncePer: "visitor" },
-  actions: [
-    { type: "inPage", payload: { banner: "Save 20% if you book today!" } },
-    { type: "tag", set: { promo_sent: true } },
-  ],
-});
+const searcher = (name: string) => airlineTrigger({ name, webhook: null });
 
 describe("triggers across the partition's life", () => {
   let airline = "";

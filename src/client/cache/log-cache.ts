@@ -17,7 +17,7 @@ import {
 } from "../../query/index.ts";
 import { overlaps, type BlockMeta } from "../../log/index.ts";
 import { applyEvent, type VisitorProfile } from "../../profile/index.ts";
-import { readExport } from "./export-reader.ts";
+import { readExport } from "../../log/export-frame.ts";
 import { IndexedDbLogStore, openCacheDb } from "./idb-log-store.ts";
 
 export interface LogCacheOptions {

@@ -16,6 +16,7 @@ import { parseJson, readText } from "../body.ts";
 import type { Env } from "../env.ts";
 import { fromBase64url, toBase64url } from "../hmac.ts";
 import { HttpError } from "../http-error.ts";
+import { frameExport, type ExportHead } from "../../log/export-frame.ts";
 import type { ExportChunk } from "../partition/export-log.ts";
 import { projectById } from "../registry-client.ts";
 import type { Project } from "../registry/project.ts";
@@ -110,7 +111,7 @@ exportRoutes.get("/v1/export", async (c) => {
     });
   }
   const next: Cursor = { ...cursor };
-  const blocks: Record<string, unknown>[] = [];
+  const blocks: ExportHead["blocks"] = [];
   const parts: Uint8Array[] = [];
   chunks.forEach((chunk, i) => {
     next[names[i]!] = chunk.sealedThrough;
@@ -120,18 +121,10 @@ exportRoutes.get("/v1/export", async (c) => {
       parts.push(bytes);
     }
   });
-  const head = new TextEncoder().encode(
-    JSON.stringify({ cursor: encodeCursor(next), more: chunks.some((ch) => ch.more), blocks }),
+  const out = frameExport(
+    { cursor: encodeCursor(next), more: chunks.some((ch) => ch.more), blocks },
+    parts,
   );
-  const total = 4 + head.length + parts.reduce((s, p) => s + p.length, 0);
-  const out = new Uint8Array(total);
-  new DataView(out.buffer).setUint32(0, head.length, true);
-  out.set(head, 4);
-  let at = 4 + head.length;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return c.body(out, 200, {
     "content-type": "application/vnd.flamingo.export",
     "cache-control": "no-store",
