@@ -6,17 +6,14 @@
  * anyone else's data.
  */
 import { encodeBlock, openBlock, readHeader } from "../../flam/index.ts";
+import type { ExportBlock } from "../../log/export-frame.ts";
 import type { LogSource } from "./catch-up.ts";
 
-/** One block of an export. `first` is the log offset of the block (before any visitor filter). */
-export interface ExportedBlock {
-  sealed: boolean;
-  first: number;
-  count: number;
-  minTime: number;
-  maxTime: number;
-  bytes: Uint8Array;
-}
+/**
+ * One block of an export, before the edge names its partition. `first` is the log offset of the
+ * block (before any visitor filter).
+ */
+export type ExportedBlock = Omit<ExportBlock, "partition">;
 
 export interface ExportChunk {
   blocks: ExportedBlock[];
